@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  endpoints:
+    description:
+      - The CometBFT RPC endpoints to query, all at once on a thread pool.
+      - Each entry is a URL string such as V(http://127.0.1.1:26657), or a dictionary with C(url), an optional
+        C(name) (used in results; the inventory host name is a good choice), an optional C(node_id) (the node's
+        p2p id, so that a node whose RPC is down is still named when others list it as a peer) and an optional
+        C(validator_address) (so that an absent validator is named after its host even when its RPC is down).
+      - The filter P(virtengine.incident_response.rpc_endpoints#filter) builds this list from inventory hosts.
+      - An entry that is not a valid URL, or an endpoint that fails, is reported in that endpoint's C(error);
+        it never fails the task.
+    type: list
+    elements: raw
+    required: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request. C(/consensus_state) can hang on a sick node, so every call has one.
+    type: float
+    default: 5.0
+  retries:
+    description:
+      - How many times to retry a call that failed to connect, timed out, or got HTTP 502/503/504.
+    type: int
+    default: 1
+  max_workers:
+    description:
+      - Maximum number of endpoints queried at the same time.
+    type: int
+    default: 32
+requirements:
+  - requests
+notes:
+  - The module reports what it finds and fails only on bad arguments, like M(community.postgresql.postgresql_ping);
+    the playbook decides what a state means.
+  - Runs wherever the endpoints are reachable; usually the controller (C(delegate_to: localhost), C(run_once: true)).
+"""

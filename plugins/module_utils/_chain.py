@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure chain-status logic: one node's ``/status`` digested, and the fleet's verdict."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int, parse_time
+
+# At height 0 a node reports this block time; it is no block at all.
+EPOCH_ZERO = "1970-01-01T00:00:00Z"
+
+
+def digest_status(status, now):
+    """The fields of ``/status`` an operator needs, with integers decoded."""
+    sync = status["sync_info"]
+    node = status["node_info"]
+    validator = status.get("validator_info") or {}
+    block_time = sync.get("latest_block_time")
+    has_block = block_time and not block_time.startswith(EPOCH_ZERO[:10])
+    return {
+        "chain_id": node.get("network"),
+        "node_id": node.get("id"),
+        "moniker": node.get("moniker"),
+        "version": node.get("version"),
+        "height": as_int(sync["latest_block_height"], "latest_block_height"),
+        "latest_block_hash": sync.get("latest_block_hash"),
+        "latest_app_hash": sync.get("latest_app_hash"),
+        "latest_block_time": block_time,
+        "block_age_seconds": round(now - parse_time(block_time), 3) if has_block else None,
+        "earliest_block_height": as_int(sync.get("earliest_block_height", "0"), "earliest_block_height"),
+        "catching_up": bool(sync.get("catching_up")),
+        "validator_address": validator.get("address"),
+        "voting_power": as_int(validator.get("voting_power", "0"), "voting_power"),
+    }
+
+
+def fleet_verdict(nodes, halt_window, max_block_age, max_blocks_behind):
+    """Set ``behind``/``halted`` on each reachable node and return the fleet summary.
+
+    With a sampling window the verdict is by height (a block's time can be stale
+    right after a long halt); without one, by block age.
+    """
+    reachable = [n for n in nodes if n["reachable"]]
+    max_height = max([n["height"] for n in reachable]) if reachable else None
+    for node in reachable:
+        node["behind"] = max_height - node["height"]
+        if halt_window > 0:
+            node["halted"] = not node["advancing"]
+        else:
+            age = node["block_age_seconds"]
+            node["halted"] = age is None or age > max_block_age
+    chain_ids = sorted(set(n["chain_id"] for n in reachable))
+    return {
+        "reachable_count": len(reachable),
+        "unreachable": [n["name"] for n in nodes if not n["reachable"]],
+        "chain_ids": chain_ids,
+        "chain_id": chain_ids[0] if len(chain_ids) == 1 else None,
+        "max_height": max_height,
+        "min_height": min([n["height"] for n in reachable]) if reachable else None,
+        # Unknown (None) when no endpoint answered: not a healthy chain.
+        "halted": all(n["halted"] for n in reachable) if reachable else None,
+        "advancing": [n["name"] for n in reachable if not n["halted"]],
+        "stalled": [n["name"] for n in reachable if n["halted"]],
+        "behind": [n["name"] for n in reachable if n["behind"] > max_blocks_behind],
+        "catching_up": [n["name"] for n in reachable if n["catching_up"]],
+        "method": "height" if halt_window > 0 else "block_age",
+    }

@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The collection's one CometBFT RPC client.
+
+Plain Python on top of ``requests`` with no Ansible import, so that modules,
+``scripts/localnet``, the fixture capture script and the benchmarks share it.
+Every call has a timeout and bounded retries; every failure becomes an
+``RPCError`` whose text names the endpoint and what to check.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import calendar
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    from urllib.parse import urlencode, urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's import test
+    from urllib import urlencode  # type: ignore
+    from urlparse import urlsplit  # type: ignore
+
+try:
+    import requests
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised only where requests is missing
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_RETRIES = 1
+DEFAULT_BACKOFF = 0.25
+VALIDATORS_PER_PAGE = 100  # the server's maximum
+# A gateway in front of a node answers these while the node restarts: worth one more try.
+RETRYABLE_HTTP_STATUS = (502, 503, 504)
+
+
+class RPCError(Exception):
+    """A failed RPC call; ``str()`` is a message an operator can act on."""
+
+    def __init__(self, url, message):
+        super(RPCError, self).__init__("%s: %s" % (url, message))
+        self.url = url
+        self.reason = message
+
+
+def normalize_url(url):
+    """Return ``url`` without a trailing slash, or raise RPCError naming the bad value."""
+    text = "" if url is None else str(url).strip()
+    hint = "expected http://HOST:PORT or https://HOST:PORT, e.g. http://127.0.0.1:26657"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise RPCError(text or repr(url), "invalid RPC URL (%s); %s" % (exc, hint))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RPCError(text or repr(url), "invalid RPC URL; %s" % hint)
+    del port  # read only so that a malformed port (":99999", ":abc") raises above
+    return text.rstrip("/")
+
+
+def as_int(value, field="value"):
+    """Decode a CometBFT integer: int64/uint64 arrive as strings, int32 as numbers."""
+    if isinstance(value, bool):
+        raise ValueError("%s is a boolean, expected an integer" % field)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ValueError("%s=%r is not an integer" % (field, value))
+
+
+def parse_time(text):
+    """Seconds since the epoch of an RFC3339Nano UTC time (``2026-11-27T00:06:24.128707604Z``)."""
+    if not isinstance(text, str) or not text:
+        raise ValueError("time %r is not an RFC3339 string" % (text,))
+    base, _sep, rest = text.rstrip("Z").partition(".")
+    fraction = rest.split("+")[0] if rest else "0"
+    seconds = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
+    return seconds + float("0." + (fraction or "0"))
+
+
+def _describe_connection_error(exc):
+    text = str(exc)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused (is the node running and is its rpc.laddr listening on this address and port?)"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "failed to resolve" in lowered:
+        return "host name does not resolve (check the inventory's node_rpc_url)"
+    if "no route to host" in lowered or "network is unreachable" in lowered:
+        return "host unreachable (network or firewall problem)"
+    if "reset by peer" in lowered or "remotedisconnected" in lowered or "connection aborted" in lowered:
+        return "connection closed by the server before it answered"
+    return "cannot connect (%s)" % text.splitlines()[0][:200]
+
+
+class CometRPC:
+    """Client for one node's RPC endpoint."""
+
+    def __init__(self, url, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF):
+        if not HAS_REQUESTS:
+            raise RPCError(str(url), "the Python library 'requests' is not installed on this host")
+        self.url = normalize_url(url)
+        self.timeout = float(timeout)
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        # One session per endpoint: keeps the TCP connection for polling, and
+        # sessions are not shared between the fan-out threads.
+        self._session = requests.Session()
+
+    def close(self):
+        self._session.close()
+
+    def call(self, method, **params):
+        """GET ``/<method>?params`` and return the JSON-RPC ``result`` object."""
+        query = dict((k, v) for k, v in params.items() if v is not None)
+        target = "%s/%s" % (self.url, method)
+        if query:
+            target = "%s?%s" % (target, urlencode(query))
+        attempt = 0
+        while True:
+            try:
+                return self._call_once(target)
+            except _Retryable as exc:
+                if attempt >= self.retries:
+                    raise RPCError(target, exc.message)
+                attempt += 1
+                time.sleep(self.backoff * attempt)
+
+    def _call_once(self, target):
+        try:
+            response = self._session.get(target, timeout=self.timeout, headers={"Accept": "application/json"})
+        except requests.exceptions.Timeout:
+            raise _Retryable("no answer within %gs (node overloaded, or the port is firewalled?)" % self.timeout)
+        except requests.exceptions.ConnectionError as exc:
+            raise _Retryable(_describe_connection_error(exc))
+        except requests.exceptions.RequestException as exc:
+            raise RPCError(target, "request failed: %s" % exc)
+        try:
+            document = response.json()
+        except ValueError:
+            if response.status_code in RETRYABLE_HTTP_STATUS:
+                raise _Retryable("HTTP %d from a proxy or a node that is starting" % response.status_code)
+            body = response.text.strip().replace("\n", " ")[:80]
+            raise RPCError(
+                target,
+                "the answer is not JSON (HTTP %d, body starts with %r): is this a CometBFT RPC port?" % (response.status_code, body),
+            )
+        if not isinstance(document, dict):
+            raise RPCError(target, "the answer is JSON but not a JSON-RPC object: is this a CometBFT RPC port?")
+        error = document.get("error")
+        if error:
+            raise RPCError(target, _describe_rpc_error(error))
+        if "result" not in document:
+            raise RPCError(target, "the answer has no 'result' (HTTP %d): is this a CometBFT RPC port?" % response.status_code)
+        return document["result"]
+
+    def status(self):
+        return self.call("status")
+
+    def net_info(self):
+        return self.call("net_info")
+
+    def consensus_state(self):
+        return self.call("consensus_state")
+
+    def dump_consensus_state(self):
+        return self.call("dump_consensus_state")
+
+    def commit(self, height=None):
+        return self.call("commit", height=height)
+
+    def block(self, height=None):
+        return self.call("block", height=height)
+
+    def validators(self, height=None):
+        """Every validator at ``height`` (all pages), in validator-index order."""
+        collected = []
+        page = 1
+        while True:
+            result = self.call("validators", height=height, page=page, per_page=VALIDATORS_PER_PAGE)
+            batch = result.get("validators") or []
+            total = as_int(result.get("total", len(batch)), "total")
+            collected.extend(batch)
+            if not batch or len(collected) >= total:
+                return collected
+            page += 1
+
+
+class _Retryable(Exception):
+    def __init__(self, message):
+        super(_Retryable, self).__init__(message)
+        self.message = message
+
+
+def _describe_rpc_error(error):
+    if isinstance(error, dict):
+        code = error.get("code")
+        text = error.get("message") or "error"
+        data = error.get("data")
+        message = "RPC error %s (%s)" % (code, text) if code is not None else "RPC error (%s)" % text
+        return "%s: %s" % (message, data) if data else message
+    return "RPC error: %s" % json.dumps(error)[:200]
+
+
+def fan_out(function, items, max_workers=32):
+    """Run ``function(item)`` for every item on a thread pool, in input order.
+
+    Returns a list of ``(item, result, error)``; one item's failure is that
+    item's ``error`` (a one-line message), never an exception for all.
+    """
+    items = list(items)
+
+    def guarded(item):
+        try:
+            return item, function(item), None
+        except RPCError as exc:
+            return item, None, str(exc)
+        except Exception as exc:  # a bug or an unexpected answer shape must not sink the others
+            return item, None, "unexpected %s: %s" % (type(exc).__name__, exc)
+
+    if not items:
+        return []
+    workers = max(1, min(int(max_workers), len(items)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(guarded, items))

@@ -1,0 +1,335 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: consensus_state
+short_description: Who is voting, who is absent, and whether the validator set can reach quorum
+version_added: 0.1.0
+description:
+  - Reads C(/consensus_state) (height/round/step and the votes of each round), the validator set of that height from
+    C(/validators) (every page) and C(/status) of every endpoint (to name validators), and reports for every
+    validator whether its prevote and precommit were received, as V(block), V(nil) or V(absent).
+  - Follows CometBFT v0.38 exactly. The votes of round R are the vote-set entry whose C(round) is R (not the last
+    entry: a node also tracks round R+1). Entry I of a vote list is validator index I of the set at that height.
+    C(nil-Vote) means no vote was received (absent); a received vote for block hash C(000000000000) is a vote for nil.
+  - Which votes tell who is absent depends on the moment (RV(source)). A chain that sits in one height for
+    O(settle_time) seconds after prevoting (a halted chain) is judged on the current round. When round R > 0 has
+    started, round R-1 is complete and is used. On a live chain in round 0 the new round's votes are still arriving,
+    so the last canonical commit (the precommits block H-1 recorded for H-2) says who signed.
+  - One node's "not received" can also mean that node is cut off. With O(merge=true) the views of every node at the
+    highest height and round are merged: a vote any of them received counts.
+  - Absent power and its fraction are voting power, not counts. A block needs more than 2/3 of the power, so
+    RV(quorum_reachable) is false once the absent power reaches 1/3.
+author:
+  - VirtEngine SRE Team (@virtengine)
+extends_documentation_fragment:
+  - virtengine.incident_response.rpc
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+options:
+  merge:
+    description:
+      - Merge the views of all nodes at the same height and round. With V(false) only the first endpoint that
+        answered is used.
+    type: bool
+    default: true
+  settle_time:
+    description:
+      - Seconds a height must have lasted, with the node past the Propose step, before the current round's votes are
+        taken as the truth about who is absent.
+    type: float
+    default: 10
+  validator_names:
+    description:
+      - Extra names for validator addresses that are not among the endpoints (for example other operators'
+        validators), as a mapping of address (uppercase hex) to name. Endpoints' own addresses are learned from
+        their C(/status).
+    type: dict
+    default: {}
+seealso:
+  - module: virtengine.incident_response.chain_status
+  - name: CometBFT consensus RPC
+    description: The round state and vote encoding this module reads.
+    link: https://docs.cometbft.com/v0.38/rpc/
+"""
+
+EXAMPLES = r"""
+- name: Who is absent, merged across every node that answers
+  virtengine.incident_response.consensus_state:
+    endpoints: "{{ groups['chain_nodes'] | virtengine.incident_response.rpc_endpoints(hostvars) }}"
+  register: consensus
+  delegate_to: localhost
+  run_once: true
+
+- name: Show the absent validators and the power they hold
+  ansible.builtin.debug:
+    msg: >-
+      {{ consensus.absent | map(attribute='name') | join(', ') }} absent,
+      {{ (consensus.absent_fraction * 100) | round(1) }}% of the power;
+      quorum {{ 'reachable' if consensus.quorum_reachable else 'UNREACHABLE' }}
+
+- name: Name validators run by other operators
+  virtengine.incident_response.consensus_state:
+    endpoints:
+      - http://127.0.0.1:26657
+    validator_names:
+      C7D16A0F9E89F9C5FA840B4FE37031BDE4A9EF52: partner-validator-1
+"""
+
+RETURN = r"""
+reachable_count:
+  description: Endpoints whose consensus state was read.
+  returned: always
+  type: int
+  sample: 3
+height:
+  description: The height being decided (one above the latest block), from the reference view.
+  returned: always
+  type: int
+  sample: 54
+round:
+  description: The round at that height.
+  returned: always
+  type: int
+  sample: 0
+step:
+  description: The step code (1 NewHeight ... 8 Commit).
+  returned: always
+  type: int
+  sample: 4
+step_name:
+  description: The step's name.
+  returned: always
+  type: str
+  sample: Prevote
+seconds_in_height:
+  description: Seconds since the height's start time (negative while C(timeout_commit) runs).
+  returned: always
+  type: float
+  sample: 42.7
+source:
+  description: Which votes were judged, V(round), V(previous_round) or V(last_commit) (see the description).
+  returned: always
+  type: str
+  sample: round
+source_height:
+  description: The height of the judged votes (H for a round, H-2 for the last commit).
+  returned: always
+  type: int
+source_round:
+  description: The judged round (null for the last commit).
+  returned: always
+  type: int
+proposer:
+  description: The proposer of the current round, with its name when known.
+  returned: always
+  type: dict
+  sample: {"address": "B4F4D3AC6B31227584685F0786D40ECC1D4BFEDC", "index": 1, "name": "validator3", "moniker": "validator3"}
+validators:
+  description: Every validator in index order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    index: {description: Validator index (the position in the vote lists)., type: int}
+    address: {description: Validator address., type: str}
+    voting_power: {description: Voting power., type: int}
+    name: {description: Endpoint name (inventory host), O(validator_names) entry, moniker, or the address., type: str}
+    host: {description: The endpoint whose node has this validator address, if any., type: str}
+    moniker: {description: The moniker of that node, if known., type: str}
+    prevote: {description: V(block), V(nil), V(absent), or V(unknown) (a commit holds precommits only)., type: str}
+    precommit: {description: V(block), V(nil) or V(absent)., type: str}
+    present: {description: Any vote of this validator was received., type: bool}
+absent:
+  description: The validators with no vote received, as in RV(validators).
+  returned: always
+  type: list
+  elements: dict
+total_power: {description: Total voting power., returned: always, type: int, sample: 40}
+present_power: {description: Power of the validators that voted., returned: always, type: int, sample: 20}
+absent_power: {description: Power of the absent validators., returned: always, type: int, sample: 20}
+absent_fraction: {description: Absent power over total power., returned: always, type: float, sample: 0.5}
+absent_count: {description: Number of absent validators., returned: always, type: int, sample: 2}
+quorum_reachable:
+  description: More than 2/3 of the voting power is present. Null when nothing could be read.
+  returned: always
+  type: bool
+  sample: false
+merged_from:
+  description: Names of the endpoints whose views were merged.
+  returned: always
+  type: list
+  elements: str
+views:
+  description: One entry per endpoint; what it saw, or its error.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: Endpoint name., type: str}
+    url: {description: RPC URL., type: str}
+    reachable: {description: The consensus state was read., type: bool}
+    error: {description: Why not., type: str}
+    height: {description: Height being decided., type: int}
+    round: {description: Round., type: int}
+    step: {description: Step code., type: int}
+    source: {description: Which votes this view judged., type: str}
+    merged: {description: The view is part of the result., type: bool}
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int, parse_time
+from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import (
+    choose_source,
+    merge_entries,
+    parse_height_round_step,
+    quorum,
+    round_entry,
+    step_name,
+    votes_by_validator,
+    votes_from_commit,
+)
+from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
+    check_rpc_arguments,
+    parse_endpoints,
+    query_endpoints,
+    rpc_argument_spec,
+)
+
+
+def read_view(settle_time):
+    def read(client, endpoint):
+        status = client.status()
+        round_state = client.consensus_state()["round_state"]
+        height, round_, step = parse_height_round_step(round_state["height/round/step"])
+        seconds_in_height = time.time() - parse_time(round_state["start_time"])
+        source = choose_source(step, round_, seconds_in_height, settle_time)
+        validators = [{"address": v["address"], "voting_power": as_int(v["voting_power"], "voting_power")} for v in client.validators(height)]
+        source_height, source_round = height, None
+        if source == "last_commit" and height - 2 >= 1:
+            source_height = height - 2
+            commit = client.commit(source_height)["signed_header"]["commit"]
+            committed = [{"address": v["address"], "voting_power": as_int(v["voting_power"], "voting_power")} for v in client.validators(source_height)]
+            entries = votes_from_commit(committed, commit["signatures"])
+        else:
+            if source == "last_commit":  # heights 1-2 have no canonical commit yet: judge the round as it is
+                source = "round"
+            source_round = round_ - 1 if source == "previous_round" else round_
+            votes = round_entry(round_state.get("height_vote_set"), source_round) or {}
+            empty = ["nil-Vote"] * len(validators)
+            entries = votes_by_validator(validators, votes.get("prevotes") or empty, votes.get("precommits") or empty)
+        proposer = round_state.get("proposer") or {}
+        return {
+            "status": status,
+            "height": height,
+            "round": round_,
+            "step": step,
+            "seconds_in_height": round(seconds_in_height, 3),
+            "source": source,
+            "source_height": source_height,
+            "source_round": source_round,
+            "proposer": {"address": proposer.get("address"), "index": proposer.get("index")},
+            "entries": entries,
+        }
+
+    return read
+
+
+def _vote_key(view):
+    return (view["height"], view["source"], view["source_height"], view["source_round"])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=rpc_argument_spec(
+            merge=dict(type="bool", default=True),
+            settle_time=dict(type="float", default=10.0),
+            validator_names=dict(type="dict", default={}),
+        ),
+        supports_check_mode=True,
+    )
+    check_rpc_arguments(module)
+    params = module.params
+    endpoints = parse_endpoints(params["endpoints"])
+    outcome = query_endpoints(module, endpoints, read_view(params["settle_time"]))
+
+    names = dict((str(k).upper(), str(v)) for k, v in params["validator_names"].items())
+    # address -> (host, moniker): from the inventory first, then from what each node says of itself.
+    hosts = dict((e["validator_address"], (e["name"], None)) for e in endpoints if e["validator_address"])
+    views = []
+    for endpoint in endpoints:
+        result, error = outcome[endpoint["name"]]
+        view = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
+                "height": None, "round": None, "step": None, "source": None, "merged": False}
+        if result:
+            validator = result["status"].get("validator_info") or {}
+            if validator.get("address"):
+                hosts[validator["address"].upper()] = (endpoint["name"], result["status"]["node_info"].get("moniker"))
+            view.update((k, result[k]) for k in ("height", "round", "step", "source"))
+        views.append(view)
+
+    readable = [(view, outcome[view["name"]][0]) for view in views if view["reachable"]]
+    if not readable:
+        module.exit_json(changed=False, reachable_count=0, height=None, round=None, step=None, step_name=None,
+                         seconds_in_height=None, source=None, source_height=None, source_round=None, proposer=None,
+                         validators=[], absent=[], total_power=None, present_power=None, absent_power=None,
+                         absent_fraction=None, absent_count=None, quorum_reachable=None, merged_from=[], views=views)
+
+    if params["merge"]:
+        # The reference is the most advanced view; views of the same height, round and source merge with it.
+        reference = max((r for _v, r in readable), key=lambda r: (r["height"], r["round"], r["step"]))
+        group = [(v, r) for v, r in readable if _vote_key(r) == _vote_key(reference)]
+    else:
+        group = readable[:1]
+        reference = group[0][1]
+    try:
+        entries = merge_entries([r["entries"] for _v, r in group])
+    except ValueError as exc:  # endpoints of different chains: keep the reference alone
+        module.warn("views not merged: %s" % exc)
+        group = [(v, r) for v, r in group if r is reference]
+        entries = reference["entries"]
+    for view, _r in group:
+        view["merged"] = True
+
+    for entry in entries:
+        host, moniker = hosts.get(entry["address"], (None, None))
+        entry.update(host=host, moniker=moniker, name=host or names.get(entry["address"]) or moniker or entry["address"])
+    proposer = dict(reference["proposer"])
+    host, moniker = hosts.get((proposer.get("address") or "").upper(), (None, None))
+    proposer.update(host=host, moniker=moniker, name=host or names.get((proposer.get("address") or "").upper()) or proposer.get("address"))
+
+    result = dict(
+        changed=False,
+        reachable_count=len(readable),
+        height=reference["height"],
+        round=reference["round"],
+        step=reference["step"],
+        step_name=step_name(reference["step"]),
+        seconds_in_height=reference["seconds_in_height"],
+        source=reference["source"],
+        source_height=reference["source_height"],
+        source_round=reference["source_round"],
+        proposer=proposer,
+        validators=entries,
+        absent=[e for e in entries if not e["present"]],
+        merged_from=[v["name"] for v, _r in group],
+        views=views,
+    )
+    result.update(quorum(entries))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
