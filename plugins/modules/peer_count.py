@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: peer_count
+short_description: Peers of every node, the fleet's reachability graph and its islands
+version_added: 0.1.0
+description:
+  - Reads C(/status) and C(/net_info) of every endpoint at once and reports each node's peer count, peer ids and
+    monikers, and how many peers are inbound and outbound.
+  - Builds the fleet's reachability graph (an edge when either node lists the other) and its islands (connected
+    components). Two or more islands mean a network partition. Peers outside the endpoint list take part in the
+    search, since they can join two parts of the fleet, and are listed per island.
+  - Peers are identified by node id, never by C(remote_ip): on one machine every inbound peer reads 127.0.0.1.
+  - Nodes with fewer than O(min_peers) peers are listed in RV(summary.below_min).
+author:
+  - VirtEngine SRE Team (@virtengine)
+extends_documentation_fragment:
+  - virtengine.incident_response.rpc
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+options:
+  min_peers:
+    description: A node with fewer peers than this is listed in RV(summary.below_min).
+    type: int
+    default: 2
+seealso:
+  - module: virtengine.incident_response.chain_status
+"""
+
+EXAMPLES = r"""
+- name: Peers and islands of the whole inventory
+  virtengine.incident_response.peer_count:
+    endpoints: "{{ groups['chain_nodes'] | virtengine.incident_response.rpc_endpoints(hostvars) }}"
+    min_peers: 2
+  register: peers
+  delegate_to: localhost
+  run_once: true
+
+- name: Call out a partition
+  ansible.builtin.debug:
+    msg: "PARTITION: {{ peers.summary.islands | map(attribute='members') | map('join', ',') | join(' | ') }}"
+  when: peers.summary.island_count > 1
+"""
+
+RETURN = r"""
+nodes:
+  description: One entry per endpoint, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: Endpoint name., type: str, sample: validator1}
+    url: {description: RPC URL., type: str}
+    reachable: {description: Whether C(/status) and C(/net_info) answered., type: bool}
+    error: {description: Why not; null when they did., type: str}
+    node_id: {description: The node's p2p id., type: str}
+    moniker: {description: The node's moniker., type: str}
+    n_peers: {description: Number of connected peers., type: int, sample: 4}
+    inbound: {description: Peers that dialled this node., type: int}
+    outbound: {description: Peers this node dialled., type: int}
+    below_min: {description: Fewer than O(min_peers) peers., type: bool}
+    peers:
+      description: The connected peers.
+      type: list
+      elements: dict
+      contains:
+        id: {description: Peer node id., type: str}
+        name: {description: The endpoint name of that peer when it is one of the endpoints, else null., type: str}
+        moniker: {description: Peer moniker., type: str}
+        is_outbound: {description: This node dialled the peer., type: bool}
+        remote_ip: {description: Address the connection comes from (127.0.0.1 for every inbound peer on one machine)., type: str}
+        listen_addr: {description: The p2p address the peer announces., type: str}
+summary:
+  description: The fleet's topology.
+  returned: always
+  type: dict
+  contains:
+    island_count: {description: Number of islands; more than one means a partition., type: int, sample: 1}
+    islands:
+      description: Connected components, largest first.
+      type: list
+      elements: dict
+      contains:
+        members: {description: Endpoint names in the island., type: list, elements: str}
+        external_peers: {description: Ids of connected peers that are not endpoints., type: list, elements: str}
+    graph: {description: Endpoint name (or external peer id) to the names it is connected to., type: dict}
+    below_min: {description: Names of nodes with fewer than O(min_peers) peers., type: list, elements: str}
+    unreachable: {description: Names of endpoints that did not answer., type: list, elements: str}
+    reachable_count: {description: Endpoints that answered., type: int}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int
+from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
+    check_rpc_arguments,
+    parse_endpoints,
+    query_endpoints,
+    rpc_argument_spec,
+)
+from ansible_collections.virtengine.incident_response.plugins.module_utils._peer_graph import build_graph, islands
+
+
+def read_peers(client, endpoint):
+    node_info = client.status()["node_info"]
+    net_info = client.net_info()
+    peers = [
+        {
+            "id": peer["node_info"]["id"],
+            "moniker": peer["node_info"].get("moniker"),
+            "is_outbound": bool(peer.get("is_outbound")),
+            "remote_ip": peer.get("remote_ip"),
+            "listen_addr": peer["node_info"].get("listen_addr"),
+        }
+        for peer in net_info.get("peers") or []
+    ]
+    return {"node_id": node_info["id"], "moniker": node_info.get("moniker"), "n_peers": as_int(net_info.get("n_peers", len(peers)), "n_peers"), "peers": peers}
+
+
+def main():
+    module = AnsibleModule(argument_spec=rpc_argument_spec(min_peers=dict(type="int", default=2)), supports_check_mode=True)
+    check_rpc_arguments(module)
+    min_peers = module.params["min_peers"]
+    if min_peers < 0:
+        module.fail_json(msg="min_peers=%s must be 0 or more" % min_peers)
+    endpoints = parse_endpoints(module.params["endpoints"])
+    outcome = query_endpoints(module, endpoints, read_peers)
+
+    nodes, views = [], []
+    for endpoint in endpoints:
+        result, error = outcome[endpoint["name"]]
+        node = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
+                "node_id": endpoint["node_id"], "moniker": None, "n_peers": None, "inbound": None, "outbound": None,
+                "below_min": None, "peers": []}
+        if result:
+            node.update(result)
+            node["outbound"] = sum(1 for p in result["peers"] if p["is_outbound"])
+            node["inbound"] = len(result["peers"]) - node["outbound"]
+            node["below_min"] = node["n_peers"] < min_peers
+            views.append({"name": node["name"], "node_id": node["node_id"], "peer_ids": [p["id"] for p in result["peers"]]})
+        elif endpoint["node_id"]:
+            views.append({"name": node["name"], "node_id": endpoint["node_id"]})
+        nodes.append(node)
+
+    graph, fleet = build_graph(views)
+    name_by_id = dict((v["node_id"], v["name"]) for v in views if v.get("node_id"))
+    for node in nodes:
+        for peer in node["peers"]:
+            peer["name"] = name_by_id.get(peer["id"])
+    found = islands(graph, fleet)
+    summary = {
+        "island_count": len(found),
+        "islands": found,
+        "graph": dict((name, sorted(linked)) for name, linked in graph.items()),
+        "below_min": [n["name"] for n in nodes if n["below_min"]],
+        "unreachable": [n["name"] for n in nodes if not n["reachable"]],
+        "reachable_count": sum(1 for n in nodes if n["reachable"]),
+    }
+    module.exit_json(changed=False, nodes=nodes, summary=summary)
+
+
+if __name__ == "__main__":
+    main()
