@@ -180,12 +180,12 @@ class CometRPC:
     def block(self, height=None):
         return self.call("block", height=height)
 
-    def validators(self, height=None):
+    def validators(self, height=None, per_page=VALIDATORS_PER_PAGE):
         """Every validator at ``height`` (all pages), in validator-index order."""
         collected = []
         page = 1
         while True:
-            result = self.call("validators", height=height, page=page, per_page=VALIDATORS_PER_PAGE)
+            result = self.call("validators", height=height, page=page, per_page=per_page)
             batch = result.get("validators") or []
             total = as_int(result.get("total", len(batch)), "total")
             collected.extend(batch)

@@ -115,7 +115,7 @@ def votes_by_validator(validators, prevotes, precommits):
                 raise ValueError("%s at index %d is from %d:%s, not from %s" % (label, index, vote["index"], vote["address_prefix"], validator["address"]))
             kinds[label] = "absent" if vote is None else ("block" if vote["for_block"] else "nil")
         entries.append(_entry(index, validator, kinds["prevote"], kinds["precommit"]))
-    return entries
+    return mark_presence(entries)
 
 
 def votes_from_commit(validators, signatures):
@@ -128,9 +128,8 @@ def votes_from_commit(validators, signatures):
         signer = (signature.get("validator_address") or "").upper()
         if kind != "absent" and signer and signer != validator["address"].upper():
             raise ValueError("commit signature %d is from %s, not from %s" % (index, signer, validator["address"]))
-        # A commit holds precommits only; a precommit implies the validator took part in the round.
         entries.append(_entry(index, validator, "unknown", kind))
-    return entries
+    return mark_presence(entries)
 
 
 def _entry(index, validator, prevote, precommit):
@@ -140,8 +139,20 @@ def _entry(index, validator, prevote, precommit):
         "voting_power": int(validator["voting_power"]),
         "prevote": prevote,
         "precommit": precommit,
-        "present": prevote in ("nil", "block") or precommit in ("nil", "block"),
     }
+
+
+def mark_presence(entries):
+    """Set ``present`` on each entry: the validator cast the furthest vote type the round reached.
+
+    Once anyone's precommit is in, a live validator precommits too; one that
+    only prevoted stopped (or was cut off) in the middle of the round.  Before
+    any precommit, the prevote decides.  A commit holds precommits only.
+    """
+    furthest = "precommit" if any(e["precommit"] in ("nil", "block") for e in entries) else "prevote"
+    for entry in entries:
+        entry["present"] = entry[furthest] in ("nil", "block")
+    return entries
 
 
 def merge_entries(views):
@@ -154,8 +165,7 @@ def merge_entries(views):
             for label in ("prevote", "precommit"):
                 if _RANK.get(theirs[label], -1) > _RANK.get(mine[label], -1):
                     mine[label] = theirs[label]
-            mine["present"] = mine["present"] or theirs["present"]
-    return merged
+    return mark_presence(merged)
 
 
 def quorum(entries):

@@ -1,0 +1,21 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Make this checkout importable and runnable as virtengine.incident_response.
+
+A private ansible_collections tree links to the checkout, so unit tests import
+the plugins by their FQCN and integration runs of ansible-playbook use this
+checkout, not whatever is installed in ~/.ansible/collections.
+"""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_TREE = Path(tempfile.mkdtemp(prefix="ve-ir-collections-"))
+_LINK = _TREE / "ansible_collections" / "virtengine" / "incident_response"
+_LINK.parent.mkdir(parents=True)
+_LINK.symlink_to(REPO)
+sys.path.insert(0, str(_TREE))
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (_TREE, os.environ.get("ANSIBLE_COLLECTIONS_PATH", "/usr/share/ansible/collections"))

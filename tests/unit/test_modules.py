@@ -1,0 +1,91 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The three RPC modules, run in-process against captured nodes served over real HTTP."""
+
+import pytest
+
+from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, peer_count
+from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
+
+
+def _address(node):
+    return load("healthy", "%s_status" % node)["result"]["validator_info"]["address"]
+
+
+def test_consensus_state_on_the_halted_network_names_the_two_stopped_validators(serve, run_module, refused_url):
+    endpoints = [{"name": n, "url": serve("halted", n).url, "validator_address": _address(n) if n != "fullnode1" else None}
+                 for n in ("validator1", "validator2", "fullnode1")]
+    endpoints += [{"name": n, "url": refused_url, "validator_address": _address(n)} for n in ("validator3", "validator4")]
+    result = run_module(consensus_state, {"endpoints": endpoints, "retries": 0})
+    assert result["_rc"] == 0 and result["changed"] is False
+    assert sorted(a["name"] for a in result["absent"]) == ["validator3", "validator4"]
+    assert result["quorum_reachable"] is False and result["absent_fraction"] == 0.5 and result["absent_power"] == 20
+    assert result["source"] == "round" and result["step"] >= 4
+    assert sorted(result["merged_from"]) == ["fullnode1", "validator1", "validator2"]
+    by_name = dict((v["name"], v) for v in result["views"])
+    assert "connection refused" in by_name["validator3"]["error"] and by_name["validator1"]["reachable"] is True
+    assert [v["index"] for v in result["validators"]] == [0, 1, 2, 3]
+
+
+def test_consensus_state_on_the_live_network_judges_the_last_commit(serve, run_module):
+    endpoints = [{"name": n, "url": serve("healthy", n).url} for n in ("validator1", "validator2", "validator3", "validator4")]
+    result = run_module(consensus_state, {"endpoints": endpoints})
+    assert result["source"] == "last_commit" and result["source_height"] == result["height"] - 2
+    assert result["quorum_reachable"] is True
+    assert {v["host"] for v in result["validators"]} == {"validator1", "validator2", "validator3", "validator4"}, "addresses learned from /status"
+
+
+def test_consensus_state_without_merge_uses_the_first_answer(serve, run_module):
+    endpoints = [{"name": n, "url": serve("halted", n).url} for n in ("validator2", "validator1")]
+    result = run_module(consensus_state, {"endpoints": endpoints, "merge": False})
+    assert result["merged_from"] == ["validator2"]
+
+
+def test_consensus_state_with_nothing_reachable_reports_unknown(serve, run_module, refused_url):
+    result = run_module(consensus_state, {"endpoints": [refused_url], "retries": 0})
+    assert result["_rc"] == 0 and result["reachable_count"] == 0 and result["quorum_reachable"] is None
+
+
+def test_chain_status_static_heights_read_halted_and_bad_endpoints_are_per_endpoint(serve, run_module, refused_url):
+    endpoints = [{"name": "validator1", "url": serve("halted", "validator1").url}, "not a url",
+                 {"name": "refused", "url": refused_url}, {"name": "no-url"}, 42]
+    result = run_module(chain_status, {"endpoints": endpoints, "halt_window": 1.2, "poll_interval": 0.3, "retries": 0})
+    assert result["_rc"] == 0 and "failed" not in result
+    nodes = dict((n["name"], n) for n in result["nodes"])
+    assert nodes["validator1"]["reachable"] and nodes["validator1"]["advanced_by"] == 0 and nodes["validator1"]["halted"] is True
+    assert "invalid RPC URL" in nodes["not a url"]["error"]
+    assert "connection refused" in nodes["refused"]["error"]
+    assert "no 'url' given" in nodes["no-url"]["error"]
+    assert "expected a URL string or a dict" in nodes["42"]["error"]
+    assert result["summary"]["halted"] is True and result["summary"]["reachable_count"] == 1
+    assert sorted(result["summary"]["unreachable"]) == sorted(["not a url", "refused", "no-url", "42"])
+
+
+def test_chain_status_single_sample_by_block_age(serve, run_module):
+    result = run_module(chain_status, {"endpoints": [serve("healthy", "validator1").url], "halt_window": 0, "max_block_age": 1e12})
+    assert result["summary"]["method"] == "block_age" and result["summary"]["halted"] is False
+    assert result["nodes"][0]["advancing"] is None
+
+
+def test_peer_count_on_the_partition(serve, run_module):
+    endpoints = [{"name": n, "url": serve("partition", n).url} for n in ("validator1", "validator2", "validator3", "validator4", "fullnode1")]
+    result = run_module(peer_count, {"endpoints": endpoints, "min_peers": 2})
+    summary = result["summary"]
+    assert summary["island_count"] == 2
+    assert [i["members"] for i in summary["islands"]] == [["fullnode1", "validator3", "validator4"], ["validator1", "validator2"]]
+    assert summary["below_min"] == ["validator1", "validator2"]
+    nodes = dict((n["name"], n) for n in result["nodes"])
+    assert nodes["validator1"]["n_peers"] == 1 and nodes["validator1"]["peers"][0]["name"] == "validator2"
+    assert nodes["fullnode1"]["inbound"] + nodes["fullnode1"]["outbound"] == 2
+
+
+@pytest.mark.parametrize("module, args, message", [
+    (chain_status, {"endpoints": []}, "endpoints is empty"),
+    (chain_status, {"endpoints": ["http://127.0.0.1:1"], "timeout": 0}, "timeout=0.0 must be a positive"),
+    (chain_status, {"endpoints": ["http://127.0.0.1:1"], "poll_interval": 0}, "poll_interval=0.0"),
+    (peer_count, {"endpoints": ["http://127.0.0.1:1"], "min_peers": -1}, "min_peers=-1"),
+    (consensus_state, {"endpoints": ["http://127.0.0.1:1"], "max_workers": 0}, "max_workers=0"),
+])
+def test_bad_arguments_fail_with_the_bad_value_named(module, args, message, run_module):
+    result = run_module(module, args)
+    assert result["_rc"] == 1 and result["failed"] is True and message in result["msg"]
