@@ -1,0 +1,149 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The real local network and real ansible-playbook runs for the integration tests.
+
+Every disruption (stopped nodes, partitions) is undone in ``finally`` and the
+tests wait for conditions with deadlines, never for fixed times.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+LOCALNET = [sys.executable, str(REPO / "scripts" / "localnet")]
+INVENTORY = REPO / "inventories" / "localnet" / "hosts.yml"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+def wait_until(description, predicate, deadline_s, interval=0.5):
+    """Poll until ``predicate()`` is truthy; fail with the last value after the deadline."""
+    end = time.monotonic() + deadline_s
+    last = None
+    while time.monotonic() < end:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail("timed out after %ss waiting for %s (last: %r)" % (deadline_s, description, last))
+
+
+class Localnet:
+    def __init__(self, directory=None):
+        self.prefix = ["--dir", str(directory)] if directory else []
+
+    def run(self, *args, check=True):
+        result = subprocess.run(LOCALNET + self.prefix + list(args), capture_output=True, text=True, timeout=600)
+        if check and result.returncode != 0:
+            pytest.fail("scripts/localnet %s failed (%d):\n%s%s" % (" ".join(args), result.returncode, result.stdout, result.stderr))
+        return result
+
+    def status(self):
+        return json.loads(self.run("status", "--json").stdout)
+
+    def url(self, node):
+        return "http://%s:26657" % next(n["address"] for n in self.status()["nodes"] if n["node"] == node)
+
+    def height(self, node):
+        try:
+            return int(requests.get(self.url(node) + "/status", timeout=3).json()["result"]["sync_info"]["latest_block_height"])
+        except (requests.RequestException, ValueError, KeyError):
+            return None
+
+    def wait_blocks(self, node, count, deadline_s=90):
+        """Wait until ``node`` has produced ``count`` blocks more than now."""
+        start = wait_until("%s to answer" % node, lambda: self.height(node), deadline_s)
+        wait_until("%d new blocks on %s" % (count, node), lambda: (self.height(node) or 0) >= start + count, deadline_s)
+
+    def restore(self):
+        """Undo any disruption: heal, start every node, wait for blocks."""
+        self.run("heal")
+        self.run("up")
+        self.wait_blocks("validator1", 2)
+
+
+@pytest.fixture(scope="session")
+def localnet():
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root (iptables partitions, supervisord): run them through scripts/run-tests as root")
+    net = Localnet()
+    was_up = net.run("status", check=False).returncode == 0 and all(n["process"] == "RUNNING" for n in net.status()["nodes"])
+    net.run("up")
+    net.wait_blocks("validator1", 2)
+    yield net
+    net.run("heal")
+    if not was_up:
+        net.run("down")
+
+
+class PlaybookRun:
+    def __init__(self, completed):
+        self.rc = completed.returncode
+        self.stderr = completed.stderr
+        self.raw = completed.stdout
+        try:
+            self.doc = json.loads(completed.stdout[completed.stdout.index("{"):])
+        except ValueError:
+            self.doc = None
+
+    def results(self, task_name):
+        """Per-host results of every task whose name contains ``task_name``."""
+        found = []
+        for play in self.doc["plays"]:
+            for task in play["tasks"]:
+                if task_name in task["task"]["name"]:
+                    found.extend((host, result) for host, result in task["hosts"].items())
+        return found
+
+    def result(self, task_name, host="localhost"):
+        matches = [r for h, r in self.results(task_name) if h == host]
+        assert matches, "no result for task %r on %s in:\n%s" % (task_name, host, self.raw[-3000:])
+        return matches[-1]
+
+    @property
+    def stats(self):
+        return self.doc["stats"]
+
+
+def run_playbook(playbook, *args, inventory=INVENTORY, extra_vars=None, env=None):
+    """Run ansible-playbook with the JSON callback; returns a PlaybookRun."""
+    command = ["ansible-playbook", "-i", str(inventory), str(playbook)] + list(args)
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    environment = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+                       ANSIBLE_NOCOLOR="1", **(env or {}))
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(REPO), env=environment, timeout=900)
+    run = PlaybookRun(completed)
+    assert run.doc is not None, "ansible-playbook printed no JSON (rc %d):\n%s\n%s" % (run.rc, completed.stdout[-3000:], completed.stderr[-3000:])
+    return run
+
+
+@pytest.fixture
+def module_run(tmp_path):
+    """Run one module of the collection on localhost through ansible-playbook; returns its result."""
+    def run(module, args):
+        playbook = tmp_path / "module.yml"
+        playbook.write_text(json.dumps([{
+            "hosts": "localhost", "gather_facts": False,
+            "tasks": [{"name": "the module", "virtengine.incident_response.%s" % module: args, "register": "out"}],
+        }]))
+        return run_playbook(playbook).result("the module")
+    return run
+
+
+@pytest.fixture
+def report_dir():
+    with tempfile.TemporaryDirectory(prefix="ve-ir-reports-") as directory:
+        yield Path(directory)
