@@ -43,5 +43,5 @@ requirements:
 notes:
   - The module reports what it finds and fails only on bad arguments, like M(community.postgresql.postgresql_ping);
     the playbook decides what a state means.
-  - Runs wherever the endpoints are reachable; usually the controller (C(delegate_to: localhost), C(run_once: true)).
+  - "Runs wherever the endpoints are reachable; usually the controller (C(delegate_to: localhost), C(run_once: true))."
 """

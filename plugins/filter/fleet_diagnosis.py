@@ -129,7 +129,8 @@ def fleet_diagnosis(chain, peers, consensus, services=None):
             "total_power": consensus.get("total_power"),
             "absent_fraction": consensus.get("absent_fraction"),
             "quorum_reachable": consensus.get("quorum_reachable"),
-            "consensus_height_round_step": "%s/%s/%s (%s)" % (consensus.get("height"), consensus.get("round"), consensus.get("step"), consensus.get("step_name")),
+            "consensus_height_round_step": "%s/%s/%s (%s)" % (
+                consensus.get("height"), consensus.get("round"), consensus.get("step"), consensus.get("step_name")),
         },
     }
 

@@ -37,9 +37,8 @@ def text_table(rows, columns=None):
 def markdown_table(rows, columns=None):
     """Rows of dicts -> a GitHub-flavoured Markdown table."""
     columns, cells = _grid(rows, columns)
-    escape = lambda text: text.replace("|", "\\|")  # noqa: E731
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _c in columns) + "|"]
-    lines += ["| " + " | ".join(escape(v) for v in line) + " |" for line in cells]
+    lines += ["| " + " | ".join(v.replace("|", "\\|") for v in line) + " |" for line in cells]
     return "\n".join(lines)
 
 

@@ -16,8 +16,8 @@ description:
     C(catching_up), chain id, node id, moniker, and the node's validator address and voting power.
   - Derives C(behind) (blocks behind the highest height seen) for each node and a fleet verdict C(halted).
   - With O(halt_window) > 0 (the default), heights are sampled again until every node has produced a new block or the
-    window ends; a node whose height did not advance is halted. This is the reliable test: the first block after a
-    long halt carries a timestamp from before the halt, so block time alone would call a recovered chain halted.
+    window ends; a node whose height did not advance is halted. This is the reliable test, because the first block after
+    a long halt carries a timestamp from before the halt, so block time alone would call a recovered chain halted.
   - With O(halt_window=0), one sample is taken and a node is halted when its latest block is older than
     O(max_block_age) (the runbook's "more than 30 seconds since the last block").
   - C(catching_up) is true only while block sync or state sync runs; a node that lags while in consensus reports
@@ -32,6 +32,7 @@ attributes:
     description: The module only reads; it behaves the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to diff.
 options:
   halt_window:
     description:
@@ -86,46 +87,138 @@ nodes:
   type: list
   elements: dict
   contains:
-    name: {description: The endpoint's name (its URL when no name was given)., type: str, sample: validator1}
-    url: {description: The RPC URL., type: str, sample: "http://127.0.1.1:26657"}
-    reachable: {description: Whether C(/status) answered., type: bool, sample: true}
-    error: {description: Why the endpoint could not be read; null when it could., type: str, sample: null}
-    chain_id: {description: C(node_info.network)., type: str, sample: virtengine-localnet}
-    node_id: {description: The p2p node id., type: str, sample: 85e818ce73958fed8034b7391eb72e880068a212}
-    moniker: {description: The node's moniker., type: str, sample: validator1}
-    version: {description: The CometBFT version the node reports., type: str, sample: 0.38.19}
-    height: {description: Latest block height at the last sample., type: int, sample: 1234}
-    start_height: {description: Latest block height at the first sample., type: int, sample: 1232}
-    advanced_by: {description: Blocks produced during the window., type: int, sample: 2}
-    advancing: {description: Whether the height advanced during the window (null with O(halt_window=0))., type: bool}
-    latest_block_hash: {description: Hash of the latest block (uppercase hex)., type: str}
-    latest_app_hash: {description: App hash after the latest block., type: str}
-    latest_block_time: {description: Time of the latest block (RFC3339)., type: str}
-    block_age_seconds: {description: Seconds between the latest block's time and the sample (null at height 0)., type: float}
-    earliest_block_height: {description: Lowest height the node still stores., type: int}
-    catching_up: {description: True only while block sync or state sync runs., type: bool}
-    validator_address: {description: The node's validator address., type: str}
-    voting_power: {description: The node's voting power, 0 for a non-validator., type: int}
-    behind: {description: Blocks below the highest height seen among the endpoints., type: int, sample: 0}
-    halted: {description: This node produced no block in the window (or its block is too old)., type: bool}
+    name:
+      description: The endpoint's name (its URL when no name was given).
+      type: str
+      sample: validator1
+    url:
+      description: The RPC URL.
+      type: str
+      sample: "http://127.0.1.1:26657"
+    reachable:
+      description: Whether C(/status) answered.
+      type: bool
+      sample: true
+    error:
+      description: Why the endpoint could not be read; null when it could.
+      type: str
+      sample: null
+    chain_id:
+      description: "C(node_info.network)."
+      type: str
+      sample: virtengine-localnet
+    node_id:
+      description: The p2p node id.
+      type: str
+      sample: 85e818ce73958fed8034b7391eb72e880068a212
+    moniker:
+      description: The node's moniker.
+      type: str
+      sample: validator1
+    version:
+      description: The CometBFT version the node reports.
+      type: str
+      sample: 0.38.19
+    height:
+      description: Latest block height at the last sample.
+      type: int
+      sample: 1234
+    start_height:
+      description: Latest block height at the first sample.
+      type: int
+      sample: 1232
+    advanced_by:
+      description: Blocks produced during the window.
+      type: int
+      sample: 2
+    advancing:
+      description: Whether the height advanced during the window (null with O(halt_window=0)).
+      type: bool
+    latest_block_hash:
+      description: Hash of the latest block (uppercase hex).
+      type: str
+    latest_app_hash:
+      description: App hash after the latest block.
+      type: str
+    latest_block_time:
+      description: Time of the latest block (RFC3339).
+      type: str
+    block_age_seconds:
+      description: Seconds between the latest block's time and the sample (null at height 0).
+      type: float
+    earliest_block_height:
+      description: Lowest height the node still stores.
+      type: int
+    catching_up:
+      description: True only while block sync or state sync runs.
+      type: bool
+    validator_address:
+      description: The node's validator address.
+      type: str
+    voting_power:
+      description: The node's voting power, 0 for a non-validator.
+      type: int
+    behind:
+      description: Blocks below the highest height seen among the endpoints.
+      type: int
+      sample: 0
+    halted:
+      description: This node produced no block in the window (or its block is too old).
+      type: bool
 summary:
   description: The fleet verdict.
   returned: always
   type: dict
   contains:
-    halted: {description: No reachable node advanced; null when no endpoint answered., type: bool, sample: false}
-    method: {description: C(height) (sampling window) or C(block_age)., type: str, sample: height}
-    window_seconds: {description: How long the module sampled., type: float, sample: 1.4}
-    reachable_count: {description: Endpoints that answered., type: int, sample: 5}
-    unreachable: {description: Names of endpoints that did not answer., type: list, elements: str}
-    chain_id: {description: The chain id when all answering nodes agree, else null., type: str}
-    chain_ids: {description: Every chain id seen., type: list, elements: str}
-    max_height: {description: Highest height seen., type: int}
-    min_height: {description: Lowest height seen., type: int}
-    advancing: {description: Names of nodes that produced blocks., type: list, elements: str}
-    stalled: {description: Names of reachable nodes that did not., type: list, elements: str}
-    behind: {description: Names of nodes more than O(max_blocks_behind) blocks behind., type: list, elements: str}
-    catching_up: {description: Names of nodes in block sync or state sync., type: list, elements: str}
+    halted:
+      description: No reachable node advanced; null when no endpoint answered.
+      type: bool
+      sample: false
+    method:
+      description: "C(height) (sampling window) or C(block_age)."
+      type: str
+      sample: height
+    window_seconds:
+      description: How long the module sampled.
+      type: float
+      sample: 1.4
+    reachable_count:
+      description: Endpoints that answered.
+      type: int
+      sample: 5
+    unreachable:
+      description: Names of endpoints that did not answer.
+      type: list
+      elements: str
+    chain_id:
+      description: The chain id when all answering nodes agree, else null.
+      type: str
+    chain_ids:
+      description: Every chain id seen.
+      type: list
+      elements: str
+    max_height:
+      description: Highest height seen.
+      type: int
+    min_height:
+      description: Lowest height seen.
+      type: int
+    advancing:
+      description: Names of nodes that produced blocks.
+      type: list
+      elements: str
+    stalled:
+      description: Names of reachable nodes that did not.
+      type: list
+      elements: str
+    behind:
+      description: Names of nodes more than O(max_blocks_behind) blocks behind.
+      type: list
+      elements: str
+    catching_up:
+      description: Names of nodes in block sync or state sync.
+      type: list
+      elements: str
 """
 
 import time

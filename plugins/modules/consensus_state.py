@@ -16,14 +16,14 @@ description:
     C(/validators) (every page) and C(/status) of every endpoint (to name validators), and reports for every
     validator whether its prevote and precommit were received, as V(block), V(nil) or V(absent).
   - Follows CometBFT v0.38 exactly. The votes of round R are the vote-set entry whose C(round) is R (not the last
-    entry: a node also tracks round R+1). Entry I of a vote list is validator index I of the set at that height.
+    entry, since a node also tracks round R+1). Entry I of a vote list is validator index I of the set at that height.
     C(nil-Vote) means no vote was received (absent); a received vote for block hash C(000000000000) is a vote for nil.
   - Which votes tell who is absent depends on the moment (RV(source)). A chain that sits in one height for
     O(settle_time) seconds after prevoting (a halted chain) is judged on the current round. When round R > 0 has
     started, round R-1 is complete and is used. On a live chain in round 0 the new round's votes are still arriving,
     so the last canonical commit (the precommits block H-1 recorded for H-2) says who signed.
   - One node's "not received" can also mean that node is cut off. With O(merge=true) the views of every node at the
-    highest height and round are merged: a vote any of them received counts.
+    highest height and round are merged, and a vote any of them received counts.
   - Absent power and its fraction are voting power, not counts. A block needs more than 2/3 of the power, so
     RV(quorum_reachable) is false once the absent power reaches 1/3.
 author:
@@ -36,6 +36,7 @@ attributes:
     description: The module only reads; it behaves the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to diff.
 options:
   merge:
     description:
@@ -141,25 +142,63 @@ validators:
   type: list
   elements: dict
   contains:
-    index: {description: Validator index (the position in the vote lists)., type: int}
-    address: {description: Validator address., type: str}
-    voting_power: {description: Voting power., type: int}
-    name: {description: Endpoint name (inventory host), O(validator_names) entry, moniker, or the address., type: str}
-    host: {description: The endpoint whose node has this validator address, if any., type: str}
-    moniker: {description: The moniker of that node, if known., type: str}
-    prevote: {description: V(block), V(nil), V(absent), or V(unknown) (a commit holds precommits only)., type: str}
-    precommit: {description: V(block), V(nil) or V(absent)., type: str}
-    present: {description: Any vote of this validator was received., type: bool}
+    index:
+      description: Validator index (the position in the vote lists).
+      type: int
+    address:
+      description: Validator address.
+      type: str
+    voting_power:
+      description: Voting power.
+      type: int
+    name:
+      description: Endpoint name (inventory host), O(validator_names) entry, moniker, or the address.
+      type: str
+    host:
+      description: The endpoint whose node has this validator address, if any.
+      type: str
+    moniker:
+      description: The moniker of that node, if known.
+      type: str
+    prevote:
+      description: "V(block), V(nil), V(absent), or V(unknown) (a commit holds precommits only)."
+      type: str
+    precommit:
+      description: "V(block), V(nil) or V(absent)."
+      type: str
+    present:
+      description: Any vote of this validator was received.
+      type: bool
 absent:
   description: The validators with no vote received, as in RV(validators).
   returned: always
   type: list
   elements: dict
-total_power: {description: Total voting power., returned: always, type: int, sample: 40}
-present_power: {description: Power of the validators that voted., returned: always, type: int, sample: 20}
-absent_power: {description: Power of the absent validators., returned: always, type: int, sample: 20}
-absent_fraction: {description: Absent power over total power., returned: always, type: float, sample: 0.5}
-absent_count: {description: Number of absent validators., returned: always, type: int, sample: 2}
+total_power:
+  description: Total voting power.
+  returned: always
+  type: int
+  sample: 40
+present_power:
+  description: Power of the validators that voted.
+  returned: always
+  type: int
+  sample: 20
+absent_power:
+  description: Power of the absent validators.
+  returned: always
+  type: int
+  sample: 20
+absent_fraction:
+  description: Absent power over total power.
+  returned: always
+  type: float
+  sample: 0.5
+absent_count:
+  description: Number of absent validators.
+  returned: always
+  type: int
+  sample: 2
 quorum_reachable:
   description: More than 2/3 of the voting power is present. Null when nothing could be read.
   returned: always
@@ -176,15 +215,33 @@ views:
   type: list
   elements: dict
   contains:
-    name: {description: Endpoint name., type: str}
-    url: {description: RPC URL., type: str}
-    reachable: {description: The consensus state was read., type: bool}
-    error: {description: Why not., type: str}
-    height: {description: Height being decided., type: int}
-    round: {description: Round., type: int}
-    step: {description: Step code., type: int}
-    source: {description: Which votes this view judged., type: str}
-    merged: {description: The view is part of the result., type: bool}
+    name:
+      description: Endpoint name.
+      type: str
+    url:
+      description: RPC URL.
+      type: str
+    reachable:
+      description: The consensus state was read.
+      type: bool
+    error:
+      description: Why not.
+      type: str
+    height:
+      description: Height being decided.
+      type: int
+    round:
+      description: Round.
+      type: int
+    step:
+      description: Step code.
+      type: int
+    source:
+      description: Which votes this view judged.
+      type: str
+    merged:
+      description: The view is part of the result.
+      type: bool
 """
 
 import time

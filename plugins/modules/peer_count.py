@@ -17,7 +17,7 @@ description:
   - Builds the fleet's reachability graph (an edge when either node lists the other) and its islands (connected
     components). Two or more islands mean a network partition. Peers outside the endpoint list take part in the
     search, since they can join two parts of the fleet, and are listed per island.
-  - Peers are identified by node id, never by C(remote_ip): on one machine every inbound peer reads 127.0.0.1.
+  - Peers are identified by node id, never by C(remote_ip), because on one machine every inbound peer reads 127.0.0.1.
   - Nodes with fewer than O(min_peers) peers are listed in RV(summary.below_min).
 author:
   - VirtEngine SRE Team (@virtengine)
@@ -29,6 +29,7 @@ attributes:
     description: The module only reads; it behaves the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to diff.
 options:
   min_peers:
     description: A node with fewer peers than this is listed in RV(summary.below_min).
@@ -60,44 +61,97 @@ nodes:
   type: list
   elements: dict
   contains:
-    name: {description: Endpoint name., type: str, sample: validator1}
-    url: {description: RPC URL., type: str}
-    reachable: {description: Whether C(/status) and C(/net_info) answered., type: bool}
-    error: {description: Why not; null when they did., type: str}
-    node_id: {description: The node's p2p id., type: str}
-    moniker: {description: The node's moniker., type: str}
-    n_peers: {description: Number of connected peers., type: int, sample: 4}
-    inbound: {description: Peers that dialled this node., type: int}
-    outbound: {description: Peers this node dialled., type: int}
-    below_min: {description: Fewer than O(min_peers) peers., type: bool}
+    name:
+      description: Endpoint name.
+      type: str
+      sample: validator1
+    url:
+      description: RPC URL.
+      type: str
+    reachable:
+      description: Whether C(/status) and C(/net_info) answered.
+      type: bool
+    error:
+      description: Why not; null when they did.
+      type: str
+    node_id:
+      description: The node's p2p id.
+      type: str
+    moniker:
+      description: The node's moniker.
+      type: str
+    n_peers:
+      description: Number of connected peers.
+      type: int
+      sample: 4
+    inbound:
+      description: Peers that dialled this node.
+      type: int
+    outbound:
+      description: Peers this node dialled.
+      type: int
+    below_min:
+      description: Fewer than O(min_peers) peers.
+      type: bool
     peers:
       description: The connected peers.
       type: list
       elements: dict
       contains:
-        id: {description: Peer node id., type: str}
-        name: {description: The endpoint name of that peer when it is one of the endpoints, else null., type: str}
-        moniker: {description: Peer moniker., type: str}
-        is_outbound: {description: This node dialled the peer., type: bool}
-        remote_ip: {description: Address the connection comes from (127.0.0.1 for every inbound peer on one machine)., type: str}
-        listen_addr: {description: The p2p address the peer announces., type: str}
+        id:
+          description: Peer node id.
+          type: str
+        name:
+          description: The endpoint name of that peer when it is one of the endpoints, else null.
+          type: str
+        moniker:
+          description: Peer moniker.
+          type: str
+        is_outbound:
+          description: This node dialled the peer.
+          type: bool
+        remote_ip:
+          description: Address the connection comes from (127.0.0.1 for every inbound peer on one machine).
+          type: str
+        listen_addr:
+          description: The p2p address the peer announces.
+          type: str
 summary:
   description: The fleet's topology.
   returned: always
   type: dict
   contains:
-    island_count: {description: Number of islands; more than one means a partition., type: int, sample: 1}
+    island_count:
+      description: Number of islands; more than one means a partition.
+      type: int
+      sample: 1
     islands:
       description: Connected components, largest first.
       type: list
       elements: dict
       contains:
-        members: {description: Endpoint names in the island., type: list, elements: str}
-        external_peers: {description: Ids of connected peers that are not endpoints., type: list, elements: str}
-    graph: {description: Endpoint name (or external peer id) to the names it is connected to., type: dict}
-    below_min: {description: Names of nodes with fewer than O(min_peers) peers., type: list, elements: str}
-    unreachable: {description: Names of endpoints that did not answer., type: list, elements: str}
-    reachable_count: {description: Endpoints that answered., type: int}
+        members:
+          description: Endpoint names in the island.
+          type: list
+          elements: str
+        external_peers:
+          description: Ids of connected peers that are not endpoints.
+          type: list
+          elements: str
+    graph:
+      description: Endpoint name (or external peer id) to the names it is connected to.
+      type: dict
+    below_min:
+      description: Names of nodes with fewer than O(min_peers) peers.
+      type: list
+      elements: str
+    unreachable:
+      description: Names of endpoints that did not answer.
+      type: list
+      elements: str
+    reachable_count:
+      description: Endpoints that answered.
+      type: int
 """
 
 from ansible.module_utils.basic import AnsibleModule

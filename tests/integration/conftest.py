@@ -45,7 +45,7 @@ class Localnet:
         self.prefix = ["--dir", str(directory)] if directory else []
 
     def run(self, *args, check=True):
-        result = subprocess.run(LOCALNET + self.prefix + list(args), capture_output=True, text=True, timeout=600)
+        result = subprocess.run(LOCALNET + self.prefix + list(args), capture_output=True, text=True, timeout=600, check=False)
         if check and result.returncode != 0:
             pytest.fail("scripts/localnet %s failed (%d):\n%s%s" % (" ".join(args), result.returncode, result.stdout, result.stderr))
         return result
@@ -124,7 +124,7 @@ def run_playbook(playbook, *args, inventory=INVENTORY, extra_vars=None, env=None
         command += ["-e", json.dumps(extra_vars)]
     environment = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
                        ANSIBLE_NOCOLOR="1", **(env or {}))
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(REPO), env=environment, timeout=900)
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(REPO), env=environment, timeout=900, check=False)
     run = PlaybookRun(completed)
     assert run.doc is not None, "ansible-playbook printed no JSON (rc %d):\n%s\n%s" % (run.rc, completed.stdout[-3000:], completed.stderr[-3000:])
     return run

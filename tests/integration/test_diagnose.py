@@ -4,7 +4,7 @@
 
 import json
 
-from conftest import INVENTORY, REPO, run_playbook
+from conftest import REPO, run_playbook
 
 PLAYBOOK = REPO / "playbooks" / "diagnose.yml"
 
