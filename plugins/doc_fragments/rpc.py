@@ -35,9 +35,9 @@ options:
     default: 1
   max_workers:
     description:
-      - Maximum number of endpoints queried at the same time.
+      - Maximum number of endpoints queried at the same time (the work is waiting on the network, so threads are cheap).
     type: int
-    default: 32
+    default: 64
 requirements:
   - requests
 notes:

@@ -24,7 +24,7 @@ def rpc_argument_spec(**extra):
         endpoints=dict(type="list", elements="raw", required=True),
         timeout=dict(type="float", default=5.0),
         retries=dict(type="int", default=1),
-        max_workers=dict(type="int", default=32),
+        max_workers=dict(type="int", default=64),
     )
     spec.update(extra)
     return spec
