@@ -81,7 +81,7 @@ def time_module(module, args, repeat):
     import io
 
     walls, result = [], None
-    for _ in range(repeat):
+    for _call in range(repeat):
         out = io.StringIO()
         with patch_module_args(args), contextlib.redirect_stdout(out):
             start = time.perf_counter()
@@ -100,7 +100,7 @@ def time_loop(urls, methods, repeat):
     script = "for v in %s; do for m in %s; do curl -s --max-time 5 \"$v/$m\" %s >/dev/null; done; done" % (
         " ".join(urls), " ".join(methods), jq)
     walls = []
-    for _ in range(repeat):
+    for _call in range(repeat):
         start = time.perf_counter()
         subprocess.run(["bash", "-c", script], check=True)
         walls.append(time.perf_counter() - start)
@@ -128,7 +128,7 @@ def scenario(name, urls, repeat, workers):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     _collection_on_path()
@@ -158,10 +158,12 @@ def main():
     meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpus": os.cpu_count(), "python": sys.version.split()[0],
             "server_delay_s": DELAY_S, "repeat": args.repeat}
     (RESULTS / "fleet_probe.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
-    lines = ["# Fleet probe benchmark", "", "Measured %(date)s on %(cpus)s CPUs, Python %(python)s; simulated endpoints answer after %(server_delay_s)ss; "
+    lines = ["# Fleet probe benchmark", "",
+             "Measured %(date)s on %(cpus)s CPUs, Python %(python)s; simulated endpoints answer after %(server_delay_s)ss; "
              "module times are the median of %(repeat)s calls." % meta, "",
              "| scenario | module | endpoints | max_workers | module (s) | sequential curl loop (s) | speed-up |", "|---|---|---|---|---|---|---|"]
-    lines += ["| %(scenario)s | %(module)s | %(endpoints)d | %(max_workers)d | %(module_median_s).3f | %(loop_median_s).3f | %(speedup).1fx |" % r for r in rows]
+    row_format = "| %(scenario)s | %(module)s | %(endpoints)d | %(max_workers)d | %(module_median_s).3f | %(loop_median_s).3f | %(speedup).1fx |"
+    lines += [row_format % r for r in rows]
     (RESULTS / "fleet_probe.md").write_text("\n".join(lines) + "\n")
     print("results: %s" % (RESULTS / "fleet_probe.md").relative_to(REPO))
 
