@@ -1,0 +1,167 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PLAY-001 Chain Halted end to end on the real local network: detection, the gate, scenarios A, B and C."""
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from conftest import REPO, run_playbook
+
+PLAYBOOK = REPO / "playbooks" / "play001_chain_halted.yml"
+VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
+FAST = {"play001_halt_window": 6, "play001_verify_timeout": 120}
+
+
+def _report(report_dir):
+    files = sorted(report_dir.glob("*-play001.json"))
+    assert len(files) == 1, files
+    return json.loads(files[0].read_text())
+
+
+def _processes(localnet):
+    return dict((n["node"], n["process"]) for n in localnet.status()["nodes"])
+
+
+def _changed(run):
+    return dict((host, stats["changed"]) for host, stats in run.stats.items())
+
+
+def _signing_states(localnet):
+    homes = dict((n["node"], Path(localnet.status()["dir"]) / n["node"]) for n in localnet.status()["nodes"] if n["node"] in VALIDATORS)
+    states = {}
+    for name, home in homes.items():
+        document = json.loads((home / "data" / "priv_validator_state.json").read_text())
+        states[name] = (int(document["height"]), int(document["round"]), int(document["step"]))
+    return homes, states
+
+
+def test_healthy_chain_changes_nothing(localnet, report_dir):
+    run = run_playbook(PLAYBOOK, extra_vars=FAST, env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc == 0, run.raw[-3000:]
+    assert set(_changed(run).values()) == {0}
+    report = _report(report_dir)
+    assert report["verdict"] == "healthy" and report["summary"]["scenario"] == "none"
+    assert report["data"]["confirmations"] == []
+
+
+def test_two_stopped_refused_without_confirmation_then_restarted_with_it(localnet, report_dir, tmp_path):
+    localnet.run("stop", "validator3", "validator4")
+    try:
+        refused = run_playbook(PLAYBOOK, extra_vars=FAST, env={"IR_REPORT_DIR": str(report_dir)})
+        assert refused.rc != 0
+        assert "-e ir_confirm=coordinated_restart" in refused.raw
+        assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
+        report = _report(report_dir)
+        assert report["summary"]["scenario"] == "B" and report["verdict"] == "not recovered"
+        assert sorted(report["data"]["decision"]["absent"]) == ["validator3", "validator4"]
+        assert [(c["action"], c["decision"]) for c in report["data"]["confirmations"]] == [("coordinated_restart", "refused")]
+
+        confirmed_dir = tmp_path / "confirmed"
+        start_height = localnet.height("validator1")
+        run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, ir_confirm="coordinated_restart"), env={"IR_REPORT_DIR": str(confirmed_dir)})
+        assert run.rc == 0, run.raw[-3000:]
+        assert _processes(localnet)["validator3"] == "RUNNING" and _processes(localnet)["validator4"] == "RUNNING"
+        assert localnet.height("validator1") >= start_height + 3
+        report = _report(confirmed_dir)
+        assert report["verdict"] == "recovered"
+        confirmation = report["data"]["confirmations"][0]
+        assert confirmation["decision"] == "confirmed" and confirmation["via"] == "ir_confirm"
+        assert confirmation["hosts"] == ["validator3", "validator4"] and confirmation["by"] and confirmation["at"].endswith("Z")
+        assert sorted(report["data"]["restart_started_at"]) == ["validator3", "validator4"]
+        assert isinstance(report["summary"]["restart_spread_seconds"], float)
+        # Only the affected validators were touched.
+        assert _changed(run)["validator1"] == 0 and _changed(run)["validator3"] >= 1
+    finally:
+        localnet.run("start", "validator3", "validator4")
+        localnet.wait_blocks("validator1", 3)
+
+
+def test_one_stopped_is_scenario_a_and_nothing_changes(localnet, report_dir):
+    localnet.run("stop", "validator4")
+    try:
+        run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, ir_confirm="coordinated_restart,state_rollback"), env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc == 0, run.raw[-3000:]
+        report = _report(report_dir)
+        assert report["summary"]["scenario"] == "A"
+        assert report["data"]["decision"]["contact"] == ["validator4"]
+        assert report["data"]["confirmations"] == []
+        assert set(_changed(run).values()) == {0}
+        assert _processes(localnet)["validator4"] == "STOPPED"
+    finally:
+        localnet.run("start", "validator4")
+        localnet.wait_blocks("validator1", 2)
+
+
+def test_scenario_c_rolls_every_validator_back_to_one_height_and_never_lowers_signing_state(localnet, report_dir):
+    homes, before = _signing_states(localnet)
+    keys_before = dict((n, (h / "config" / "priv_validator_key.json").read_bytes()) for n, h in homes.items())
+    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="C", ir_confirm="state_rollback"), env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc == 0, run.raw[-4000:]
+    report = _report(report_dir)
+    rollbacks = report["data"]["rollbacks"]
+    assert sorted(r["host"] for r in rollbacks) == VALIDATORS
+    assert len({r["new_height"] for r in rollbacks}) == 1, "every validator at the same height"
+    assert all(r["rollbacks"] >= 1 and r["new_height"] < r["old_height"] for r in rollbacks)
+    assert report["verdict"] == "recovered"
+    _homes, after = _signing_states(localnet)
+    for name in VALIDATORS:
+        assert after[name] >= before[name], "signing state of %s went down: %s -> %s" % (name, before[name], after[name])
+    for rollback in rollbacks:
+        backup = Path(rollback["backup_path"])
+        assert stat.S_IMODE(os.stat(backup).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(backup / "priv_validator_key.json").st_mode) == 0o600
+        assert (backup / "priv_validator_key.json").read_bytes() == keys_before[rollback["host"]]
+        saved = json.loads((backup / "priv_validator_state.json").read_text())
+        assert (int(saved["height"]), saved["round"], saved["step"]) <= after[rollback["host"]]
+        assert rollback["signing_state_after"] == rollback["signing_state_before"]
+    assert "priv_key" not in run.raw, "key material never appears in the output"
+    localnet.wait_blocks("validator1", 2)
+
+
+def test_unreachable_validator_host_stops_before_acting(localnet, report_dir, tmp_path):
+    ghost = tmp_path / "ghost.yml"
+    ghost.write_text(json.dumps({"chain_nodes": {"children": {"validators": {"hosts": {"ghost": {
+        "ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1,
+        "ansible_ssh_common_args": "-o ConnectTimeout=3 -o StrictHostKeyChecking=no",
+        "node_rpc_url": "http://127.0.9.9:26657", "node_service_manager": "systemd"}}}}}}))
+    localnet.run("stop", "validator3", "validator4")
+    try:
+        run = run_playbook(PLAYBOOK, "-i", str(ghost), extra_vars=dict(FAST, ir_confirm="coordinated_restart"),
+                           env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc != 0
+        assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
+        report = _report(report_dir)
+        assert report["data"]["decision"]["unreachable_hosts"] == ["ghost"]
+        assert any("SSH to ghost failed" in f for f in report["findings"])
+        assert report["data"]["confirmations"] == [], "no gate is even offered"
+    finally:
+        localnet.run("start", "validator3", "validator4")
+        localnet.wait_blocks("validator1", 3)
+
+
+def test_check_mode_with_confirmation_shows_the_plan_and_changes_nothing(localnet, report_dir):
+    localnet.run("stop", "validator3", "validator4")
+    try:
+        run = run_playbook(PLAYBOOK, "--check", extra_vars=dict(FAST, ir_confirm="coordinated_restart"), env={"IR_REPORT_DIR": str(report_dir)})
+        assert "GATED ACTION: coordinated_restart (check mode: nothing will change)" in run.raw
+        assert "restart validator3, validator4 all at the same time" in run.raw
+        assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
+        report = _report(report_dir)
+        assert report["check_mode"] is True
+        assert report["data"]["confirmations"][0]["check_mode"] is True
+    finally:
+        localnet.run("start", "validator3", "validator4")
+        localnet.wait_blocks("validator1", 3)
+
+
+def test_node_service_refuses_a_change_that_skipped_the_gate(localnet, tmp_path):
+    playbook = tmp_path / "sneaky.yml"
+    playbook.write_text(json.dumps([{"hosts": "validator4", "gather_facts": False, "tasks": [{
+        "name": "restart without the gate", "ansible.builtin.include_role": {"name": "virtengine.incident_response.node_service"},
+        "vars": {"node_service_action": "stopped", "node_service_gate": "coordinated_restart"}}]}]))
+    run = run_playbook(playbook, extra_vars={"ir_confirm": "coordinated_restart"})
+    assert run.rc != 0
+    assert "was not confirmed through the gate role" in run.raw
+    assert _processes(localnet)["validator4"] == "RUNNING"
