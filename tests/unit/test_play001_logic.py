@@ -1,0 +1,130 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PLAY-001's pure pieces: the scenario decision, recovery checks, signing state, log matching."""
+
+import copy
+
+import pytest
+
+from ansible_collections.virtengine.incident_response.plugins.filter.chain_recovered import chain_recovered
+from ansible_collections.virtengine.incident_response.plugins.filter.host_state import host_state
+from ansible_collections.virtengine.incident_response.plugins.filter.newest_matches import newest_matches
+from ansible_collections.virtengine.incident_response.plugins.filter.play001_decision import play001_decision
+from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import (
+    is_lower,
+    parse_rollback_output,
+    parse_signing_state,
+)
+from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, peer_count
+from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
+
+VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
+
+
+@pytest.fixture
+def halted(serve, run_module, refused_url):
+    endpoints = [{"name": n, "url": serve("halted", n).url} for n in ("validator1", "validator2")]
+    endpoints += [{"name": n, "url": refused_url, "validator_address": load("healthy", "%s_status" % n)["result"]["validator_info"]["address"]}
+                  for n in ("validator3", "validator4")]
+    common = {"endpoints": endpoints, "retries": 0}
+    return {"chain": run_module(chain_status, dict(common, halt_window=0.4, poll_interval=0.2)),
+            "peers": run_module(peer_count, common), "consensus": run_module(consensus_state, common)}
+
+
+def _hosts(stopped=("validator3", "validator4"), logs=None):
+    hosts = {}
+    for name in VALIDATORS:
+        hosts[name] = {"service": {"state": "STOPPED" if name in stopped else "RUNNING"}, "reachable": True,
+                       "logs": {"matches": (logs or {}).get(name, {})}}
+    return hosts
+
+
+def test_two_of_four_absent_is_scenario_b_with_the_checklist(halted):
+    decision = play001_decision(halted, VALIDATORS, _hosts())
+    assert decision["scenario"] == "B"
+    assert decision["restart_hosts"] == ["validator3", "validator4"]
+    assert decision["absent"] == ["validator3", "validator4"] and decision["absent_fraction"] == 0.5
+    checklist = dict((c["question"], c) for c in decision["checklist"])
+    assert checklist["Common infrastructure failure?"]["suspect"] is True
+    assert checklist["Network partition?"]["suspect"] is False
+    assert any("50.0% of the voting power (>= 1/3)" in w for w in decision["why"])
+
+
+def test_consensus_failure_in_a_log_is_scenario_c(halted):
+    logs = {"validator1": {"consensus_failure": ["E[...] CONSENSUS FAILURE!!! err=wrong Block.Header.AppHash"]}}
+    decision = play001_decision(halted, VALIDATORS, _hosts(logs=logs))
+    assert decision["scenario"] == "C" and any("CONSENSUS FAILURE in the logs of validator1" in w for w in decision["why"])
+
+
+def test_diverging_hashes_at_one_height_is_scenario_c(halted):
+    readings = copy.deepcopy(halted)
+    readings["chain"]["nodes"][1]["latest_block_hash"] = "F" * 64
+    decision = play001_decision(readings, VALIDATORS, _hosts())
+    assert decision["scenario"] == "C" and any("different block hashes" in w for w in decision["why"])
+
+
+def test_live_chain_with_an_absent_validator_is_scenario_a_and_healthy_is_none(halted):
+    readings = copy.deepcopy(halted)
+    readings["chain"]["summary"]["halted"] = False
+    readings["consensus"]["absent"] = readings["consensus"]["absent"][:1]
+    readings["consensus"]["absent_fraction"] = 0.25
+    assert play001_decision(readings, VALIDATORS, _hosts(("validator4",)))["scenario"] == "A"
+    readings["consensus"]["absent"] = []
+    assert play001_decision(readings, VALIDATORS, _hosts(()))["scenario"] == "none"
+
+
+def test_forced_scenario_and_restart_scope_all(halted):
+    decision = play001_decision(halted, VALIDATORS, _hosts(), forced="C", restart_scope="all")
+    assert decision["scenario"] == "C" and decision["forced"] is True
+    assert decision["restart_hosts"] == VALIDATORS
+
+
+def test_unreachable_host_is_listed(halted):
+    hosts = _hosts()
+    hosts["validator2"] = host_state({})
+    decision = play001_decision(halted, VALIDATORS, hosts)
+    assert decision["unreachable_hosts"] == ["validator2"]
+
+
+def test_host_state_marks_unreachable():
+    assert host_state({"node_service_status": {"state": "UNREACHABLE"}})["reachable"] is False
+    assert host_state({"node_service_status": {"state": "RUNNING"}, "node_log_findings": {"matches": {}}})["reachable"] is True
+
+
+def _reading(heights, hashes=None, unreachable=()):
+    nodes = [{"name": "n%d" % i, "height": h, "latest_block_hash": (hashes or ["A"] * len(heights))[i]} for i, h in enumerate(heights)]
+    return {"nodes": nodes, "summary": {"max_height": max(h for h in heights if h is not None), "unreachable": list(unreachable)}}
+
+
+def test_chain_recovered():
+    start = _reading([10, 10])
+    assert chain_recovered(_reading([13, 12]), start, 3) is True
+    assert chain_recovered(_reading([12, 12]), start, 3) is False
+    assert chain_recovered(_reading([13, 12]), start, 3, same_height=True) is False
+    assert chain_recovered(_reading([13, 13], ["A", "B"]), start, 3, same_height=True) is False
+    assert chain_recovered(_reading([13, 13]), start, 3, same_height=True) is True
+    assert chain_recovered(_reading([13, 13], unreachable=["n9"]), start, 3, same_height=True) is False
+
+
+def test_signing_state_order_and_parsing():
+    state = parse_signing_state('{"height": "120", "round": 0, "step": 3, "signature": "x", "signbytes": "y"}')
+    assert state == {"height": 120, "round": 0, "step": 3}
+    assert is_lower({"height": 120, "round": 0, "step": 2}, state) is True
+    assert is_lower({"height": 120, "round": 1, "step": 1}, state) is False
+    assert is_lower({"height": 0, "round": 0, "step": 0}, state) is True
+    with pytest.raises(ValueError):
+        parse_signing_state('{"height": "1"}')
+
+
+def test_rollback_output_is_parsed():
+    # The two formats cometbft v0.38 commands/rollback.go prints.
+    assert parse_rollback_output("Rolled back state to height 21 and hash 0000000000000000\n") == {"height": 21, "app_hash": "0000000000000000"}
+    assert parse_rollback_output("Rolled back both state and block to height 7 and hash ABCD") == {"height": 7, "app_hash": "ABCD"}
+    assert parse_rollback_output("Error: failed to rollback state: no state found") is None
+
+
+def test_newest_matches_keeps_the_last_ones():
+    lines = ["a panic 1", "ok", "goroutine panic 2", "CONSENSUS FAILURE!!! x", "panic 3"]
+    assert newest_matches("panic", lines, 2) == ["goroutine panic 2", "panic 3"]
+    assert newest_matches("CONSENSUS FAILURE", lines) == ["CONSENSUS FAILURE!!! x"]
+    assert newest_matches("conflicting vote", lines) == []
