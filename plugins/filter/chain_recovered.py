@@ -12,7 +12,7 @@ short_description: Whether a chain has produced enough blocks since a reading, a
 version_added: 0.1.0
 description:
   - Compares two M(virtengine.incident_response.chain_status) results. Recovery is judged by height (never by block
-    time: the first block after a long halt carries a pre-halt timestamp).
+    time, because the first block after a long halt carries a pre-halt timestamp).
 options:
   _input:
     description: The newer chain_status result.

@@ -11,7 +11,7 @@ name: host_state
 short_description: One host's diagnosis facts (service, logs, SSH reachability) as one dictionary
 version_added: 0.1.0
 description:
-  - Reads C(node_service_status) and C(node_log_findings) from a host's variables; a host whose service state
+  - Reads C(node_service_status) and C(node_logs_findings) from a host's variables; a host whose service state
     reads C(UNREACHABLE), or that has no facts at all, is reported unreachable.
 options:
   _input:
@@ -37,7 +37,7 @@ def host_state(host_vars):
     service = host_vars.get("node_service_status")
     return {
         "service": service or {"state": "UNREACHABLE", "running": None, "error": "no facts: host unreachable or not diagnosed"},
-        "logs": host_vars.get("node_log_findings") or {},
+        "logs": host_vars.get("node_logs_findings") or {},
         "reachable": bool(service) and service.get("state") != "UNREACHABLE",
     }
 

@@ -12,7 +12,8 @@ short_description: PLAY-001's scenario (A, B or C) from the fleet readings, with
 version_added: 0.1.0
 description:
   - Pure function behind C(playbooks/play001_chain_halted.yml).
-  - V(none) when the chain produces blocks and every validator votes (V(A) if some are absent). V(C) (state corruption) when a validator logged C(CONSENSUS FAILURE) or
+  - V(none) when the chain produces blocks and every validator votes (V(A) if some are absent).
+  - V(C) (state corruption) when a validator logged C(CONSENSUS FAILURE) or
     two validators report different block hashes at one height. V(B) when at least 1/3 of the voting power is absent.
     V(A) otherwise (less than 1/3 absent; quorum returns when they restart).
 options:

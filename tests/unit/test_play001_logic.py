@@ -88,7 +88,7 @@ def test_unreachable_host_is_listed(halted):
 
 def test_host_state_marks_unreachable():
     assert host_state({"node_service_status": {"state": "UNREACHABLE"}})["reachable"] is False
-    assert host_state({"node_service_status": {"state": "RUNNING"}, "node_log_findings": {"matches": {}}})["reachable"] is True
+    assert host_state({"node_service_status": {"state": "RUNNING"}, "node_logs_findings": {"matches": {}}})["reachable"] is True
 
 
 def _reading(heights, hashes=None, unreachable=()):
