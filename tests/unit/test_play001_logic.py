@@ -10,6 +10,7 @@ from ansible_collections.virtengine.incident_response.plugins.filter.chain_recov
 from ansible_collections.virtengine.incident_response.plugins.filter.host_state import host_state
 from ansible_collections.virtengine.incident_response.plugins.filter.newest_matches import newest_matches
 from ansible_collections.virtengine.incident_response.plugins.filter.play001_decision import play001_decision
+from ansible_collections.virtengine.incident_response.plugins.filter.restart_batches import restart_batches
 from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import (
     is_lower,
     parse_rollback_output,
@@ -128,3 +129,40 @@ def test_newest_matches_keeps_the_last_ones():
     assert newest_matches("panic", lines, 2) == ["goroutine panic 2", "panic 3"]
     assert newest_matches("CONSENSUS FAILURE", lines) == ["CONSENSUS FAILURE!!! x"]
     assert newest_matches("conflicting vote", lines) == []
+
+
+def _powers(*powers):
+    return [{"name": "v%d" % (i + 1), "power": p} for i, p in enumerate(powers)]
+
+
+@pytest.mark.parametrize("powers, offline, expected", [
+    ((10, 10, 10, 10), 0, [["v1"], ["v2"], ["v3"], ["v4"]]),                 # 10/40 ok, 20/40 not
+    ((10,) * 7, 0, [["v1", "v2"], ["v3", "v4"], ["v5", "v6"], ["v7"]]),       # 20/70 < 1/3, 30/70 not
+    ((50, 40, 30, 20, 10, 10, 10), 0, [["v1"], ["v2"], ["v3", "v4"], ["v5", "v6", "v7"]]),
+    ((10,) * 7, 10, [["v1"], ["v2"], ["v3"], ["v4"], ["v5"], ["v6"], ["v7"]]),  # one already absent
+])
+def test_restart_batches_keep_offline_power_below_a_third(powers, offline, expected):
+    validators = _powers(*powers)
+    plan = restart_batches(validators, sum(powers) + offline, offline)
+    assert plan["batches"] == expected and plan["safe"] is True
+    power = dict((v["name"], v["power"]) for v in validators)
+    for batch in plan["batches"]:
+        assert (offline + sum(power[n] for n in batch)) * 3 < sum(powers) + offline
+    assert sorted(plan["order"]) == sorted(power) and plan["sizes"] == [len(b) for b in expected]
+
+
+def test_restart_batches_refuse_a_plan_that_halts_the_chain():
+    plan = restart_batches(_powers(60, 20, 20), 100)
+    assert plan["safe"] is False and [r["name"] for r in plan["refused"]] == ["v1"]
+    assert "v1" not in plan["order"] and "would halt" in plan["refused"][0]["reason"]
+    forced = restart_batches(_powers(60, 20, 20), 100, allow_quorum_loss=True)
+    assert forced["batches"][0] == ["v1"] and forced["safe"] is False
+
+
+def test_restart_batches_max_batch():
+    assert restart_batches(_powers(*(10,) * 7), 70, max_batch=1)["sizes"] == [1] * 7
+
+
+def test_restart_batches_take_consensus_state_entries():
+    entries = [{"host": "a", "voting_power": 10, "address": "X"}, {"host": "b", "voting_power": 10, "address": "Y"}]
+    assert restart_batches(entries, 40)["batches"] == [["a"], ["b"]]
