@@ -26,13 +26,6 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.rpc
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
 options:
   halt_window:
     description:

@@ -23,13 +23,6 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.rpc
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
 options:
   min_peers:
     description: A node with fewer peers than this is listed in RV(summary.below_min).

@@ -147,3 +147,14 @@ def module_run(tmp_path):
 def report_dir():
     with tempfile.TemporaryDirectory(prefix="ve-ir-reports-") as directory:
         yield Path(directory)
+
+
+@pytest.fixture
+def ghost_inventory(tmp_path):
+    """An extra inventory with a validator host 'ghost' that SSH cannot reach (port 1 refuses)."""
+    path = tmp_path / "ghost.yml"
+    path.write_text(json.dumps({"chain_nodes": {"children": {"validators": {"hosts": {"ghost": {
+        "ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1,
+        "ansible_ssh_common_args": "-o ConnectTimeout=3 -o StrictHostKeyChecking=no",
+        "node_rpc_url": "http://127.0.9.9:26657", "node_service_manager": "systemd"}}}}}}))
+    return path

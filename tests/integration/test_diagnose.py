@@ -64,13 +64,8 @@ def test_halted_network_report_names_the_stopped_validators(localnet, report_dir
         localnet.wait_blocks("validator1", 3)
 
 
-def test_unreachable_host_is_reported_and_the_rest_diagnosed(localnet, report_dir, tmp_path):
-    extra = tmp_path / "ghost.yml"
-    extra.write_text(json.dumps({"chain_nodes": {"children": {"validators": {"hosts": {"ghost": {
-        "ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1,
-        "ansible_ssh_common_args": "-o ConnectTimeout=3 -o StrictHostKeyChecking=no",
-        "node_rpc_url": "http://127.0.9.9:26657", "node_service_manager": "systemd"}}}}}}))
-    run = run_playbook(PLAYBOOK, "-i", str(extra), env={"IR_REPORT_DIR": str(report_dir)})
+def test_unreachable_host_is_reported_and_the_rest_diagnosed(localnet, report_dir, ghost_inventory):
+    run = run_playbook(PLAYBOOK, "-i", str(ghost_inventory), env={"IR_REPORT_DIR": str(report_dir)})
     assert run.rc == 0, run.raw[-2000:]
     report, _markdown = _reports(report_dir)
     rows = dict((r["node"], r) for r in report["data"]["diagnosis"]["nodes"])

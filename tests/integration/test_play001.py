@@ -120,15 +120,10 @@ def test_scenario_c_rolls_every_validator_back_to_one_height_and_never_lowers_si
     localnet.wait_blocks("validator1", 2)
 
 
-def test_unreachable_validator_host_stops_before_acting(localnet, report_dir, tmp_path):
-    ghost = tmp_path / "ghost.yml"
-    ghost.write_text(json.dumps({"chain_nodes": {"children": {"validators": {"hosts": {"ghost": {
-        "ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1,
-        "ansible_ssh_common_args": "-o ConnectTimeout=3 -o StrictHostKeyChecking=no",
-        "node_rpc_url": "http://127.0.9.9:26657", "node_service_manager": "systemd"}}}}}}))
+def test_unreachable_validator_host_stops_before_acting(localnet, report_dir, ghost_inventory):
     localnet.run("stop", "validator3", "validator4")
     try:
-        run = run_playbook(PLAYBOOK, "-i", str(ghost), extra_vars=dict(FAST, ir_confirm="coordinated_restart"),
+        run = run_playbook(PLAYBOOK, "-i", str(ghost_inventory), extra_vars=dict(FAST, ir_confirm="coordinated_restart"),
                            env={"IR_REPORT_DIR": str(report_dir)})
         assert run.rc != 0
         assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
