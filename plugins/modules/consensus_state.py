@@ -259,6 +259,11 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._modu
 )
 
 
+def _validator_set(client, height):
+    """Every validator at ``height``, in index order, with its power decoded."""
+    return [{"address": v["address"], "voting_power": as_int(v["voting_power"], "voting_power")} for v in client.validators(height)]
+
+
 def read_view(settle_time):
     def read(client, endpoint):
         status = client.status()
@@ -266,12 +271,12 @@ def read_view(settle_time):
         height, round_, step = parse_height_round_step(round_state["height/round/step"])
         seconds_in_height = time.time() - parse_time(round_state["start_time"])
         source = choose_source(step, round_, seconds_in_height, settle_time)
-        validators = [{"address": v["address"], "voting_power": as_int(v["voting_power"], "voting_power")} for v in client.validators(height)]
+        validators = _validator_set(client, height)
         source_height, source_round = height, None
         if source == "last_commit" and height - 2 >= 1:
             source_height = height - 2
             commit = client.commit(source_height)["signed_header"]["commit"]
-            committed = [{"address": v["address"], "voting_power": as_int(v["voting_power"], "voting_power")} for v in client.validators(source_height)]
+            committed = _validator_set(client, source_height)
             entries = votes_from_commit(committed, commit["signatures"])
         else:
             if source == "last_commit":  # heights 1-2 have no canonical commit yet: judge the round as it is
