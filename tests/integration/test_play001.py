@@ -120,6 +120,22 @@ def test_scenario_c_rolls_every_validator_back_to_one_height_and_never_lowers_si
     localnet.wait_blocks("validator1", 2)
 
 
+def test_scenario_c_without_confirmation_stops_nothing_and_rolls_nothing_back(localnet, report_dir):
+    homes, before = _signing_states(localnet)
+    backups_before = dict((n, sorted((h / "backups").glob("*")) if (h / "backups").exists() else []) for n, h in homes.items())
+    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="C"), env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0 and "-e ir_confirm=state_rollback" in run.raw
+    assert all(_processes(localnet)[name] == "RUNNING" for name in VALIDATORS)
+    report = _report(report_dir)
+    assert [(c["action"], c["decision"]) for c in report["data"]["confirmations"]] == [("state_rollback", "refused")]
+    assert report["data"]["rollbacks"] == []
+    for name, home in homes.items():
+        assert (sorted((home / "backups").glob("*")) if (home / "backups").exists() else []) == backups_before[name]
+    assert set(_changed(run).values()) == {0}
+    _homes, after = _signing_states(localnet)
+    assert all(after[name] >= before[name] for name in VALIDATORS)
+
+
 def test_unreachable_validator_host_stops_before_acting(localnet, report_dir, ghost_inventory):
     localnet.run("stop", "validator3", "validator4")
     try:
