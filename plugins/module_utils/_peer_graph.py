@@ -57,3 +57,41 @@ def islands(graph, fleet_names):
             components.append({"members": members, "external_peers": sorted(component - set(members))})
     components.sort(key=lambda c: (-len(c["members"]), c["members"]))
     return components
+
+
+def describe_islands(found, nodes):
+    """Add each island's ``id``, ``voting_power``, ``max_height``, ``top_member`` and ``top_hash``.
+
+    ``nodes``: ``{name: {"height", "latest_block_hash", "voting_power"}}`` for the nodes that answered.
+    """
+    for number, island in enumerate(found, 1):
+        readings = [(name, nodes[name]) for name in island["members"] if name in nodes]
+        top = max(readings, key=lambda item: (item[1]["height"] or 0, item[0]), default=(None, {}))
+        island.update(
+            id="island-%d" % number,
+            voting_power=sum(reading["voting_power"] or 0 for _name, reading in readings),
+            max_height=top[1].get("height"),
+            top_member=top[0],
+            top_hash=top[1].get("latest_block_hash"),
+            hashes_elsewhere={},
+            diverges_from=[],
+        )
+    return found
+
+
+def comparisons(found):
+    """(island, other) pairs to compare: ``other`` reaches ``island``'s top height, so it has a block there."""
+    return [
+        (island, other)
+        for island in found
+        for other in found
+        if other is not island and island["max_height"] is not None and other["max_height"] is not None
+        and other["max_height"] >= island["max_height"]
+    ]
+
+
+def record_comparison(island, other, hash_there):
+    """Note ``other``'s hash at ``island``'s top height; a different hash there means the chains split."""
+    island["hashes_elsewhere"][other["id"]] = hash_there
+    if hash_there and island["top_hash"] and hash_there != island["top_hash"]:
+        island["diverges_from"].append(other["id"])

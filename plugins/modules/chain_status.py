@@ -46,6 +46,11 @@ options:
     description: Nodes more than this many blocks below the highest height seen are listed in RV(summary.behind).
     type: int
     default: 10
+  hash_at_height:
+    description:
+      - Also read each node's block hash at this height (C(/commit)), to compare nodes that stand at different heights,
+        for example two sides of a partition. Nodes below it get null.
+    type: int
 seealso:
   - module: virtengine.incident_response.consensus_state
   - module: virtengine.incident_response.peer_count
@@ -158,6 +163,9 @@ nodes:
     halted:
       description: This node produced no block in the window (or its block is too old).
       type: bool
+    hash_at_height:
+      description: The node's block hash at O(hash_at_height); null without that option or when the node is below it.
+      type: str
 summary:
   description: The fleet verdict.
   returned: always
@@ -240,6 +248,7 @@ def main():
             poll_interval=dict(type="float", default=1.0),
             max_block_age=dict(type="float", default=30.0),
             max_blocks_behind=dict(type="int", default=10),
+            hash_at_height=dict(type="int"),
         ),
         supports_check_mode=True,
     )
@@ -256,13 +265,15 @@ def main():
         result, error = first[endpoint["name"]]
         node = dict((field, None) for field in NODE_FIELDS)
         node.update(name=endpoint["name"], url=endpoint["url"], reachable=result is not None, error=error,
-                    start_height=None, advanced_by=None, advancing=None, behind=None, halted=None)
+                    start_height=None, advanced_by=None, advancing=None, behind=None, halted=None, hash_at_height=None)
         if result:
             node.update(result, start_height=result["height"], advanced_by=0)
         nodes.append(node)
 
     if params["halt_window"] > 0:
         watch_heights(module, endpoints, nodes, started + params["halt_window"], params["poll_interval"])
+    if params["hash_at_height"] is not None:
+        read_hashes_at(module, endpoints, nodes, params["hash_at_height"])
     summary = fleet_verdict(nodes, params["halt_window"], params["max_block_age"], params["max_blocks_behind"])
     summary["window_seconds"] = round(time.monotonic() - started, 3)
     module.exit_json(changed=False, nodes=nodes, summary=summary)
@@ -283,6 +294,15 @@ def watch_heights(module, endpoints, nodes, deadline, interval):
     for node in nodes:
         if node["reachable"]:
             node["advancing"] = node["advanced_by"] > 0
+
+
+def read_hashes_at(module, endpoints, nodes, height):
+    """Each node's block hash at one height (the only fair comparison between nodes at different heights)."""
+    by_name = dict((n["name"], n) for n in nodes)
+    having = [e for e in endpoints if (by_name[e["name"]]["height"] or 0) >= height]
+    for name, (result, error) in query_endpoints(module, having, lambda client, e: client.commit(height)).items():
+        if result:
+            by_name[name]["hash_at_height"] = result["signed_header"]["commit"]["block_id"]["hash"]
 
 
 if __name__ == "__main__":

@@ -28,6 +28,12 @@ options:
     description: A node with fewer peers than this is listed in RV(summary.below_min).
     type: int
     default: 2
+  compare_islands:
+    description:
+      - When the fleet forms more than one island, read from a member of each other island the block hash at each
+        island's top height (C(/commit)), to tell a stalled island (same hash) from a chain split (different hash).
+    type: bool
+    default: false
 seealso:
   - module: virtengine.incident_response.chain_status
 """
@@ -86,6 +92,15 @@ nodes:
     below_min:
       description: Fewer than O(min_peers) peers.
       type: bool
+    height:
+      description: Latest block height.
+      type: int
+    latest_block_hash:
+      description: Hash of the latest block.
+      type: str
+    voting_power:
+      description: The node's voting power (0 for a non-validator).
+      type: int
     peers:
       description: The connected peers.
       type: list
@@ -131,6 +146,28 @@ summary:
           description: Ids of connected peers that are not endpoints.
           type: list
           elements: str
+        id:
+          description: C(island-1), C(island-2), ... (largest first).
+          type: str
+        voting_power:
+          description: Voting power of the island's members that answered.
+          type: int
+        max_height:
+          description: The highest height in the island.
+          type: int
+        top_member:
+          description: The member at that height.
+          type: str
+        top_hash:
+          description: Its latest block hash.
+          type: str
+        hashes_elsewhere:
+          description: With O(compare_islands), other island id to that island's block hash at this island's top height.
+          type: dict
+        diverges_from:
+          description: With O(compare_islands), ids of islands whose block at this island's top height differs (a chain split).
+          type: list
+          elements: str
     graph:
       description: Endpoint name (or external peer id) to the names it is connected to.
       type: dict
@@ -155,11 +192,18 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._modu
     query_endpoints,
     rpc_argument_spec,
 )
-from ansible_collections.virtengine.incident_response.plugins.module_utils._peer_graph import build_graph, islands
+from ansible_collections.virtengine.incident_response.plugins.module_utils._peer_graph import (
+    build_graph,
+    comparisons,
+    describe_islands,
+    islands,
+    record_comparison,
+)
 
 
 def read_peers(client, endpoint):
-    node_info = client.status()["node_info"]
+    status = client.status()
+    node_info = status["node_info"]
     net_info = client.net_info()
     peers = [
         {
@@ -171,11 +215,17 @@ def read_peers(client, endpoint):
         }
         for peer in net_info.get("peers") or []
     ]
-    return {"node_id": node_info["id"], "moniker": node_info.get("moniker"), "n_peers": as_int(net_info.get("n_peers", len(peers)), "n_peers"), "peers": peers}
+    return {"node_id": node_info["id"], "moniker": node_info.get("moniker"), "n_peers": as_int(net_info.get("n_peers", len(peers)), "n_peers"),
+            "peers": peers, "height": as_int(status["sync_info"]["latest_block_height"], "latest_block_height"),
+            "latest_block_hash": status["sync_info"]["latest_block_hash"],
+            "voting_power": as_int(status["validator_info"].get("voting_power", "0"), "voting_power")}
 
 
 def main():
-    module = AnsibleModule(argument_spec=rpc_argument_spec(min_peers=dict(type="int", default=2)), supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=rpc_argument_spec(min_peers=dict(type="int", default=2), compare_islands=dict(type="bool", default=False)),
+        supports_check_mode=True,
+    )
     check_rpc_arguments(module)
     min_peers = module.params["min_peers"]
     if min_peers < 0:
@@ -188,7 +238,7 @@ def main():
         result, error = outcome[endpoint["name"]]
         node = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
                 "node_id": endpoint["node_id"], "moniker": None, "n_peers": None, "inbound": None, "outbound": None,
-                "below_min": None, "peers": []}
+                "below_min": None, "peers": [], "height": None, "latest_block_hash": None, "voting_power": None}
         if result:
             node.update(result)
             node["outbound"] = sum(1 for p in result["peers"] if p["is_outbound"])
@@ -204,7 +254,9 @@ def main():
     for node in nodes:
         for peer in node["peers"]:
             peer["name"] = name_by_id.get(peer["id"])
-    found = islands(graph, fleet)
+    found = describe_islands(islands(graph, fleet), dict((n["name"], n) for n in nodes if n["reachable"]))
+    if module.params["compare_islands"]:
+        compare_islands(module, endpoints, found)
     summary = {
         "island_count": len(found),
         "islands": found,
@@ -214,6 +266,18 @@ def main():
         "reachable_count": sum(1 for n in nodes if n["reachable"]),
     }
     module.exit_json(changed=False, nodes=nodes, summary=summary)
+
+
+def compare_islands(module, endpoints, found):
+    """Read, from a member of each other island, the block hash at this island's top height."""
+    by_name = dict((e["name"], e) for e in endpoints)
+    pairs = comparisons(found)
+    queries = [dict(by_name[other["top_member"]], name="%s@%s" % (other["id"], island["id"]), height=island["max_height"])
+               for island, other in pairs]
+    answers = query_endpoints(module, queries, lambda client, query: client.commit(query["height"]))
+    for (island, other), query in zip(pairs, queries):
+        result, _error = answers[query["name"]]
+        record_comparison(island, other, result["signed_header"]["commit"]["block_id"]["hash"] if result else None)
 
 
 if __name__ == "__main__":

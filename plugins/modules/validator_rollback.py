@@ -147,65 +147,22 @@ outputs:
   elements: str
 """
 
-import fcntl
-import glob
 import os
 import shutil
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import CometRPC, RPCError
+
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_home import (
+    STATE_FILE,
+    backup_signing_files,
+    running_reason,
+)
 from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import (
     is_lower,
     parse_rollback_output,
     parse_signing_state,
 )
-
-KEY_FILE = os.path.join("config", "priv_validator_key.json")
-STATE_FILE = os.path.join("data", "priv_validator_state.json")
-
-
-def locked_databases(home):
-    """Data directories whose LOCK another process holds (goleveldb takes an flock on open)."""
-    locked = []
-    for lock_path in sorted(glob.glob(os.path.join(home, "data", "*.db", "LOCK"))):
-        with open(lock_path, "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except (BlockingIOError, PermissionError):
-                locked.append(os.path.dirname(lock_path))
-            else:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-    return locked
-
-
-def rpc_answers(url):
-    try:
-        client = CometRPC(url, timeout=2, retries=0)
-    except RPCError:
-        return False
-    try:
-        client.status()
-        return True
-    except RPCError:
-        return False
-    finally:
-        client.close()
-
-
-def backup_signing_files(home, backup_root):
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + ("%.6f" % (time.time() % 1))[1:] + "Z"
-    path = os.path.join(backup_root, "rollback-%s" % stamp)
-    os.makedirs(path, mode=0o700)
-    os.chmod(path, 0o700)
-    for relative in (KEY_FILE, STATE_FILE):
-        source = os.path.join(home, relative)
-        if os.path.exists(source):
-            target = os.path.join(path, os.path.basename(relative))
-            shutil.copy2(source, target)
-            os.chmod(target, 0o600)
-    return path
 
 
 def main():
@@ -251,13 +208,10 @@ def main():
         module.fail_json(msg="going back %d heights needs hard=true: without --hard a second rollback changes nothing "
                              "(the block is kept and re-executed at start)" % planned)
 
-    locked = locked_databases(home)
-    if locked:
-        module.fail_json(msg="refusing to roll back: the node at %s is running (%s locked by another process); "
-                             "stop it first (node_service_action=stopped through the gate)" % (home, ", ".join(locked)))
-    if params["rpc_url"] and rpc_answers(params["rpc_url"]):
-        module.fail_json(msg="refusing to roll back: the node's RPC %s answers, so it is running; stop it first" % params["rpc_url"])
-
+    running = running_reason(home, params["rpc_url"])
+    if running:
+        module.fail_json(msg="refusing to roll back: the node at %s is running (%s); "
+                             "stop it first (node_service_action=stopped through the gate)" % (home, running))
     try:
         before_text = open(state_path).read()
         before = parse_signing_state(before_text)
@@ -271,7 +225,7 @@ def main():
         module.exit_json(**result)
 
     try:
-        result["backup_path"] = backup_signing_files(home, backup_root)
+        result["backup_path"] = backup_signing_files(home, backup_root, "rollback")
     except OSError as exc:
         module.fail_json(msg="backup of the signing files into %s failed, nothing rolled back: %s" % (backup_root, to_native(exc)))
 

@@ -53,7 +53,7 @@ def test_refuses_a_running_node(home, run_module):
 def test_refuses_when_the_rpc_answers(home, run_module, serve):
     node = serve("healthy", "validator1")
     result = run_module(validator_rollback, {"home": str(home), "binary": "/bin/true", "heights": 1, "rpc_url": node.url})
-    assert result["failed"] and "answers, so it is running" in result["msg"]
+    assert result["failed"] and "is running (its RPC" in result["msg"] and "answers)" in result["msg"]
 
 
 def test_more_than_one_height_needs_hard(home, run_module):

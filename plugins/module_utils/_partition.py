@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure PLAY-002 logic: p2p configuration faults, and the partition verdict.
+
+Inputs are what the modules read (peer_count's islands, each node's [p2p]
+section, p2p_reachability's results); nothing here does I/O.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+VERDICTS = ("healthy", "infrastructure", "configuration", "chain_split", "unknown")
+
+
+def parse_peer_list(text):
+    """``id@host:port`` entries of a comma-separated CometBFT peer list; malformed entries carry ``error``."""
+    entries = []
+    for raw in (text or "").split(","):
+        raw = raw.strip()
+        if not raw:
+            continue
+        node_id, _at, address = raw.partition("@")
+        host, _colon, port = address.rpartition(":")
+        entry = {"raw": raw, "id": node_id.lower(), "host": host, "port": int(port) if port.isdigit() else None, "error": None}
+        if not _at or len(node_id) != 40 or not host or entry["port"] is None:
+            entry["error"] = "not id@host:port with a 40-hex-digit node id"
+        entries.append(entry)
+    return entries
+
+
+def _host_port(address):
+    host, _colon, port = (address or "").split("://", 1)[-1].rpartition(":")
+    return host, int(port) if port.isdigit() else None
+
+
+def _is_private(host):
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback
+
+
+def config_faults(nodes):
+    """Faults in each node's [p2p] settings, and corrected persistent_peers where an entry names a known node wrongly.
+
+    ``nodes``: ``{name: {"node_id", "p2p_address", "p2p"}}``; ``p2p`` is the parsed [p2p] section or None (unread).
+    Returns ``(faults, fixes)``: faults ``{node, fault, severity, detail}`` (severity ``error`` can keep a node
+    from peering; ``warning`` is worth a look), fixes ``{name: persistent_peers string}``.
+    """
+    known = dict((n["node_id"].lower(), (name, n["p2p_address"])) for name, n in nodes.items() if n.get("node_id") and n.get("p2p_address"))
+    listed_by = dict((name, 0) for name in nodes)
+    faults, fixes = [], {}
+
+    def fault(node, kind, severity, detail):
+        faults.append({"node": node, "fault": kind, "severity": severity, "detail": detail})
+
+    for name in sorted(nodes):
+        p2p = nodes[name].get("p2p")
+        if p2p is None:
+            continue
+        own_id = (nodes[name].get("node_id") or "").lower()
+        persistent = parse_peer_list(p2p.get("persistent_peers"))
+        seeds = parse_peer_list(p2p.get("seeds"))
+        if not persistent and not seeds:
+            fault(name, "no_peers_configured", "error", "persistent_peers and seeds are both empty: the node only finds peers through its address book")
+        corrected, wrong = [], False
+        for entry in persistent + seeds:
+            if entry["error"]:
+                fault(name, "malformed_entry", "error", "%r: %s" % (entry["raw"], entry["error"]))
+                continue
+            if entry["id"] == own_id:
+                fault(name, "self_in_list", "warning", "%r is this node itself" % entry["raw"])
+                continue
+            if entry["id"] in known:
+                peer, address = known[entry["id"]]
+                listed_by[peer] += 1
+                host, port = _host_port(address)
+                if (entry["host"], entry["port"]) != (host, port):
+                    kind = "wrong_port" if entry["host"] == host else "wrong_address"
+                    fault(name, kind, "error", "%r names %s, which listens on %s:%s" % (entry["raw"], peer, host, port))
+                    if entry in persistent:
+                        wrong = True
+                        corrected.append("%s@%s:%s" % (entry["id"], host, port))
+                    continue
+            if entry in persistent:
+                corrected.append(entry["raw"])
+        if wrong:
+            fixes[name] = ",".join(corrected)
+        if p2p.get("max_num_inbound_peers") == 0:
+            fault(name, "no_inbound", "error", "max_num_inbound_peers = 0: no peer can dial this node")
+        if p2p.get("max_num_outbound_peers") == 0 and not persistent:
+            fault(name, "no_outbound", "error", "max_num_outbound_peers = 0 and no persistent peers: this node dials nobody")
+        if p2p.get("addr_book_strict") and any(_is_private(e["host"]) for e in persistent + seeds if not e["error"]):
+            fault(name, "addr_book_strict_private", "warning",
+                  "addr_book_strict = true drops private addresses from the address book, and the peers are private")
+        laddr_host, _port = _host_port(p2p.get("laddr"))
+        if laddr_host in ("0.0.0.0", "::", "") and not p2p.get("external_address"):
+            fault(name, "no_external_address", "warning",
+                  "listens on every address with external_address empty: peers learn no dialable address through PEX")
+    if all(nodes[n].get("p2p") is not None for n in nodes):
+        for name, count in sorted(listed_by.items()):
+            if count == 0 and nodes[name].get("node_id"):
+                fault(name, "not_listed_by_others", "warning", "no other node's persistent_peers or seeds names this node")
+    return faults, fixes
+
+
+def blocked_pairs(reachability):
+    """``{from, to, address, error, route}`` for every probe that did not connect; ``reachability``: ``{name: results}``."""
+    pairs = []
+    for source in sorted(reachability):
+        for result in reachability[source] or []:
+            if not result.get("reachable"):
+                pairs.append({"from": source, "to": result["name"], "address": result["address"],
+                              "error": result.get("error"), "route": result.get("route")})
+    return pairs
+
+
+def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts=()):
+    """The PLAY-002 verdict, the canonical island, and the hosts for each gated remediation.
+
+    ``peer_summary``: peer_count's ``summary`` (islands described and, ideally, compared).
+    ``nodes``: ``{name: {"node_id", "p2p_address", "p2p", "reachability", "role"}}`` (role: validator or full_node).
+    """
+    islands = peer_summary.get("islands") or []
+    faults, fixes = config_faults(nodes)
+    blocked = blocked_pairs(dict((name, n.get("reachability")) for name, n in nodes.items()))
+    island_of = dict((member, island["id"]) for island in islands for member in island["members"])
+    cross_blocked = [p for p in blocked if island_of.get(p["from"]) != island_of.get(p["to"])]
+    below_min = list(peer_summary.get("below_min") or [])
+    why = []
+
+    powers = sorted((island["voting_power"] for island in islands), reverse=True)
+    canonical = None
+    if islands and (len(powers) == 1 or powers[0] > powers[1]):
+        canonical = next(i for i in islands if i["voting_power"] == powers[0])
+    quorum = bool(canonical) and total_power > 0 and canonical["voting_power"] * 3 > total_power * 2
+    for island in islands:
+        if island is canonical:
+            island["state"] = "canonical"
+        elif canonical and canonical["id"] in island["diverges_from"] + [i["id"] for i in islands if island["id"] in i["diverges_from"]]:
+            island["state"] = "split"
+        else:
+            island["state"] = "stranded"
+        island["power_share"] = round(float(island["voting_power"]) / total_power, 4) if total_power else None
+
+    split = [i for i in islands if i["state"] == "split"]
+    stranded = [i for i in islands if i["state"] == "stranded"]
+    peer_reset, resync = [], []
+    if not islands:
+        verdict = "unknown"
+        why.append("no node answered its RPC: the topology cannot be read")
+    elif split:
+        verdict = "chain_split"
+        for island in split:
+            why.append("%s (%s) has a different block at height %s than the canonical %s: a chain split"
+                       % (island["id"], ", ".join(island["members"]), island["max_height"], canonical["id"]))
+        resync = sorted(m for island in split for m in island["members"])
+    elif cross_blocked:
+        verdict = "infrastructure"
+        shown = ", ".join("%s -> %s (%s)" % (p["from"], p["to"], p["error"]) for p in cross_blocked[:6])
+        why.append("p2p ports across islands do not answer: %s%s" % (shown, " ..." if len(cross_blocked) > 6 else ""))
+        why.append("an infrastructure problem (firewall, routing, provider): fix the path; nothing on the nodes is changed")
+    elif len(islands) > 1 or below_min:
+        verdict = "configuration"
+        why.append("every probed p2p port answers, yet %s" % (
+            "the nodes form %d islands" % len(islands) if len(islands) > 1 else "%s below the peer minimum" % ", ".join(below_min)))
+        isolated = set(below_min) | set(m for island in islands if island is not canonical for m in island["members"])
+        peer_reset = sorted(isolated | set(f["node"] for f in faults if f["severity"] == "error"))
+        why.append("peer reset planned (stop, remove addrbook.json%s, start, one at a time): %s"
+                   % (", correct persistent_peers" if fixes else "", ", ".join(peer_reset)))
+    else:
+        verdict = "healthy"
+        why.append("one island, every node at or above the peer minimum")
+
+    if len(islands) > 1:
+        if canonical:
+            why.append("canonical chain: %s (%s), %s of the voting power%s" % (
+                canonical["id"], ", ".join(canonical["members"]), _share(canonical, total_power),
+                "" if quorum else ", not more than 2/3: the chain is halted until the islands rejoin"))
+        else:
+            why.append("no island holds more voting power than every other (%s): no canonical chain by power; "
+                       "the chain is halted until the islands rejoin" % ", ".join("%s %s" % (i["id"], _share(i, total_power)) for i in islands))
+    if resync_stranded and canonical:
+        resync = sorted(set(resync) | set(m for island in stranded for m in island["members"]))
+    if resync_hosts:
+        resync = sorted(set(resync) | set(resync_hosts))
+    if resync and not canonical:
+        why.append("resync refused: without a canonical island there is nothing to sync from")
+        resync = []
+    elif resync:
+        why.append("resync planned (stop, back up keys and signing state, unsafe-reset-all keeping the signing state, "
+                   "start, sync from %s): %s" % (canonical["id"], ", ".join(resync)))
+    return {
+        "verdict": verdict,
+        "why": why,
+        "islands": islands,
+        "canonical": canonical["id"] if canonical else None,
+        "canonical_members": canonical["members"] if canonical else [],
+        "canonical_has_quorum": quorum,
+        "below_min": below_min,
+        "blocked": blocked,
+        "cross_island_blocked": cross_blocked,
+        "config_faults": faults,
+        "persistent_peer_fixes": fixes,
+        "peer_reset_hosts": peer_reset,
+        "resync_hosts": resync,
+    }
+
+
+def _share(island, total_power):
+    return "%d/%d" % (island["voting_power"], total_power) if total_power else "%d" % island["voting_power"]
