@@ -82,6 +82,18 @@ def play002_decision(readings, nodes, resync_stranded=False, resync_hosts=None):
     return decision
 
 
+def partition_node(host_vars):
+    """What play002_decision needs of one inventory host (its hostvars, after the p2p_check role ran there)."""
+    check = host_vars.get("p2p_check_result") or {}
+    return {
+        "node_id": host_vars.get("node_id"),
+        "p2p_address": host_vars.get("node_p2p_address"),
+        "voting_power": host_vars.get("node_voting_power"),
+        "p2p": check.get("p2p"),
+        "reachability": check.get("reachability"),
+    }
+
+
 class FilterModule(object):
     def filters(self):
-        return {"play002_decision": play002_decision}
+        return {"play002_decision": play002_decision, "partition_node": partition_node}
