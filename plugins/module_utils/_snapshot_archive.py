@@ -21,6 +21,9 @@ import subprocess
 import tarfile
 
 FORMATS = ((".tar.lz4", "lz4"), (".tar.gz", "gz"), (".tgz", "gz"), (".tar", "tar"))
+# Never taken from an archive: the signing state is this node's own (kept by the caller), and another node's
+# consensus WAL would replay that node's consensus messages here.
+SKIPPED = ("priv_validator_state.json", "cs.wal")
 
 
 class SnapshotError(Exception):
@@ -96,12 +99,19 @@ def inspect(path, lz4_binary="lz4"):
 
 
 def extract(path, home, prefixed, lz4_binary="lz4"):
-    """Extract into ``home`` (prefixed archives) or ``home/data``."""
+    """Extract into ``home`` (prefixed archives) or ``home/data``, leaving out SKIPPED; return the members left out."""
     target = home if prefixed else os.path.join(home, "data")
     if not os.path.isdir(target):
         os.makedirs(target, mode=0o700)
+    skipped = []
     try:
         with _Stream(path, lz4_binary) as tar:
-            tar.extractall(target, filter="data")
+            for member in tar:
+                parts = _path_parts(member.name)
+                if any(part in SKIPPED for part in parts[1 if prefixed else 0:][:1]):
+                    skipped.append(member.name)
+                    continue
+                tar.extract(member, target, filter="data")
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise SnapshotError("extracting %s into %s failed: %s" % (path, target, exc))
+    return skipped

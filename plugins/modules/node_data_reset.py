@@ -19,6 +19,7 @@ description:
   - O(what=snapshot) does the same reset and then extracts a data snapshot (C(.tar.lz4), C(.tar.gz) or C(.tar)) into the
     data directory. The archive's SHA-256 is checked and every member inspected B(before anything is deleted); members
     must be plain files and directories under the data directory, and an archive holding key files is refused.
+    C(priv_validator_state.json) and C(cs.wal) in an archive are left out.
   - Refuses to act on a running node. A node is running when its data directories are locked
     (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when that RPC answers.
   - Before a data reset, C(config/priv_validator_key.json) and C(data/priv_validator_state.json) are copied into a new
@@ -174,6 +175,12 @@ snapshot:
     prefixed:
       description: Members start with C(data/) and were extracted into the home directory (else into C(data/)).
       type: bool
+    skipped:
+      description:
+        - Members left out, never taken from an archive, namely another node's C(priv_validator_state.json) (this node
+          keeps its own) and C(cs.wal) (another node's consensus messages).
+      type: list
+      elements: str
 output:
   description: What the reset command printed.
   returned: when it ran
@@ -324,7 +331,7 @@ def main():
     _reset_data(module, params, binary, home, result)
     if what == "snapshot":
         try:
-            extract(params["snapshot_path"], home, result["snapshot"]["prefixed"], params["lz4_binary"])
+            result["snapshot"]["skipped"] = extract(params["snapshot_path"], home, result["snapshot"]["prefixed"], params["lz4_binary"])
         except SnapshotError as exc:
             _keep_signing_state(module, home, result, params["allow_signing_state_reset"])
             module.fail_json(msg="%s; the data directory is reset (empty): restore another snapshot or let the node sync"
