@@ -7,10 +7,14 @@ the plugins by their FQCN and integration runs of ansible-playbook use this
 checkout, not whatever is installed in ~/.ansible/collections.
 """
 
+import json
 import os
 import sys
 import tempfile
 from pathlib import Path
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
 
 REPO = Path(__file__).resolve().parents[1]
 _TREE = Path(tempfile.mkdtemp(prefix="ve-ir-collections-"))
@@ -19,3 +23,16 @@ _LINK.parent.mkdir(parents=True)
 _LINK.symlink_to(REPO)
 sys.path.insert(0, str(_TREE))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (_TREE, os.environ.get("ANSIBLE_COLLECTIONS_PATH", "/usr/share/ansible/collections"))
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run a module's main() in-process; returns its JSON result plus ``_rc``."""
+    def run(module, args):
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as exit_info:
+                module.main()
+        result = json.loads(capsys.readouterr().out)
+        result["_rc"] = exit_info.value.code
+        return result
+    return run

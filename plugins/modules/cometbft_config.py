@@ -40,8 +40,8 @@ options:
     default: [p2p, statesync]
   settings:
     description:
-      - Values to set, by section, for example C({p2p: {persistent_peers: "id@host:26656"}}). Strings, integers and
-        booleans; a list becomes a comma-separated string (as CometBFT's peer lists are written).
+      - Values to set, by section, for example C(p2p) mapping C(persistent_peers) to C(id@host:26656). Strings, integers
+        and booleans; a list becomes a comma-separated string (as CometBFT's peer lists are written).
     type: dict
     default: {}
   backup:

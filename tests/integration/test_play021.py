@@ -1,0 +1,196 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PLAY-021 Node Out of Sync on a real local network running the e2e app (it makes state-sync snapshots).
+
+The full node is stopped while the chain goes on (>= 150 blocks), then started behind a loopback partition so that
+it stays behind until the remedy runs: the test lifts the partition once the playbook has taken the node down,
+as the network team would, and each remedy has to bring the node back by itself (restart, state sync, snapshot).
+"""
+
+import hashlib
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import REPO, Localnet, run_playbook, wait_until
+
+PLAYBOOK = REPO / "playbooks" / "play021_node_out_of_sync.yml"
+LAGGING = "fullnode1"
+OTHERS = "validator1,validator2,validator3,validator4"
+FAST = {"play021_sample_window": 2, "play021_poll": 2, "play021_verify_timeout": 300}
+
+
+@pytest.fixture(scope="module")
+def e2e_net(localnet, tmp_path_factory):
+    """A second network (e2e app, snapshots every 100 heights) beside the default one; deleted afterwards."""
+    directory = tmp_path_factory.mktemp("e2e-net")
+    net = Localnet(directory)
+    net.run("up", "--app", "e2e", "--base-ip", "127.0.8.1")
+    net.inventory = directory / "hosts.yml"
+    try:
+        wait_until("height 110 (a first snapshot at 100)", lambda: (net.height("validator1") or 0) >= 110, 300, interval=2)
+        yield net
+    finally:
+        net.run("reset", check=False)
+
+
+def _status(net, node):
+    try:
+        return requests.get(net.url(node) + "/status", timeout=2).json()["result"]
+    except (requests.RequestException, ValueError, KeyError):
+        return None
+
+
+def _fall_behind(net, blocks, while_stopped=None):
+    """Stop the full node while the chain makes ``blocks`` blocks, then start it cut off from every peer."""
+    net.run("stop", LAGGING)
+    start = net.height("validator1")
+    wait_until("%d blocks without %s" % (blocks, LAGGING), lambda: (net.height("validator1") or 0) >= start + blocks,
+               blocks * 3, interval=1)
+    if while_stopped:
+        while_stopped()
+    net.run("partition", LAGGING, OTHERS)
+    net.run("start", LAGGING)
+    return net.height(LAGGING)
+
+
+def _report(report_dir):
+    files = sorted(report_dir.glob("*-play021.json"))
+    assert files, "no PLAY-021 report in %s" % report_dir
+    return json.loads(files[-1].read_text())
+
+
+def _remedy_with_network_back(net, extra_vars, report_dir, network_back_when=None):
+    """Run PLAY-021; lift the partition (the network is back) once the remedy took the node down, or once
+    ``network_back_when()`` holds."""
+    network_back_when = network_back_when or (lambda: _status(net, LAGGING) is None)
+    outcome = {}
+    runner = threading.Thread(target=lambda: outcome.update(run=run_playbook(
+        PLAYBOOK, inventory=net.inventory, extra_vars=dict(FAST, **extra_vars), env={"IR_REPORT_DIR": str(report_dir)})))
+    runner.start()
+    try:
+        wait_until("the remedy to reach %s" % LAGGING, lambda: network_back_when() or not runner.is_alive(), 300, interval=0.2)
+    finally:
+        net.run("heal")
+        runner.join(900)
+    assert "run" in outcome, "the playbook did not finish"
+    return outcome["run"]
+
+
+def _signing_state(net):
+    return (Path(net.status()["dir"]) / LAGGING / "data" / "priv_validator_state.json").read_bytes()
+
+
+def test_a_small_lag_is_watched_and_nothing_changes(e2e_net, report_dir):
+    state_before = _signing_state(e2e_net)
+    e2e_net.run("partition", LAGGING, OTHERS)
+    try:
+        start = e2e_net.height(LAGGING)
+        wait_until("30 blocks of lag", lambda: (e2e_net.height("validator1") or 0) >= start + 30, 90, interval=1)
+        run = run_playbook(PLAYBOOK, inventory=e2e_net.inventory,
+                           extra_vars=dict(FAST, play021_watch_timeout=8, ir_confirm="node_restart"),
+                           env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc != 0, "still behind after the watch: not in sync"
+        report = _report(report_dir)
+        row = [r for r in report["data"]["lag"]["rows"] if r["host"] == LAGGING][0]
+        assert row["state"] == "behind" and 30 <= row["behind"] < 100
+        watch = report["data"]["catch_up"]
+        assert watch["samples"] >= 3 and watch["done"] is False
+        assert watch["rows"][0]["rate"] is not None and watch["rows"][0]["rate"] <= 0, "cut off, it cannot close the gap"
+        assert report["data"]["confirmations"] == [], "a small lag offers no remedy, even with ir_confirm"
+        assert set(stats["changed"] for stats in run.stats.values()) == {0}
+        assert run.raw.count("[catch up") == watch["samples"], "one progress line per sample"
+        assert _status(e2e_net, LAGGING) is not None and _signing_state(e2e_net) == state_before
+    finally:
+        e2e_net.run("heal")
+    wait_until("%s to catch up after the heal" % LAGGING,
+               lambda: abs((e2e_net.height(LAGGING) or 0) - e2e_net.height("validator1")) <= 2, 120)
+
+
+def test_far_behind_refused_without_confirmation(e2e_net, report_dir):
+    behind_at = _fall_behind(e2e_net, 150)
+    try:
+        run = run_playbook(PLAYBOOK, inventory=e2e_net.inventory, extra_vars=FAST, env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc != 0
+        report = _report(report_dir)
+        assert report["data"]["lag"]["far_behind"] == [LAGGING]
+        assert [(c["action"], c["decision"]) for c in report["data"]["confirmations"]] == [("node_restart", "refused")]
+        assert "-e ir_confirm=node_restart" in run.raw
+        assert e2e_net.height(LAGGING) == behind_at and set(s["changed"] for s in run.stats.values()) == {0}
+    finally:
+        e2e_net.run("heal")
+    wait_until("%s to catch up after the heal" % LAGGING,
+               lambda: abs((e2e_net.height(LAGGING) or 0) - e2e_net.height("validator1")) <= 2, 180)
+
+
+def test_restart_brings_it_back(e2e_net, report_dir):
+    _fall_behind(e2e_net, 150)
+    state_before = _signing_state(e2e_net)
+    run = _remedy_with_network_back(e2e_net, {"ir_confirm": "node_restart"}, report_dir)
+    assert run.rc == 0, run.raw[-3000:]
+    report = _report(report_dir)
+    assert report["data"]["remedies"][0]["method"] == "restart"
+    assert report["data"]["catch_up"]["done"] is True
+    assert _signing_state(e2e_net) == state_before
+    assert (_status(e2e_net, LAGGING) or {}).get("sync_info", {}).get("earliest_block_height") == "1", "a restart keeps the data"
+
+
+def test_state_sync_brings_it_back_keeping_the_signing_state(e2e_net, report_dir):
+    _fall_behind(e2e_net, 150)
+    state_before = _signing_state(e2e_net)
+    run = _remedy_with_network_back(e2e_net, {"ir_confirm": "state_sync"}, report_dir)
+    assert run.rc == 0, run.raw[-3000:]
+    report = _report(report_dir)
+    remedy = report["data"]["remedies"][0]
+    assert remedy["method"] == "statesync" and "statesync.enable" in remedy["config_changed"]
+    assert report["data"]["trust"]["height"] > 1 and len(report["data"]["trust"]["hash"]) == 64
+    assert len(report["data"]["trust"]["rpc_servers"]) == 2
+    assert _signing_state(e2e_net) == state_before
+    earliest = int(_status(e2e_net, LAGGING)["sync_info"]["earliest_block_height"])
+    assert earliest > 100, "state sync restores from a snapshot: no blocks below it (earliest %d)" % earliest
+
+
+def test_snapshot_restore_checks_the_checksum_then_brings_it_back(e2e_net, report_dir, tmp_path):
+    archive = tmp_path / "validator2.tar.lz4"
+    snapshot_at = {}
+
+    def take_snapshot():
+        e2e_net.run("snapshot", "validator2", str(archive))
+        snapshot_at["height"] = e2e_net.height("validator2")
+
+    behind_at = _fall_behind(e2e_net, 150, while_stopped=take_snapshot)
+    digest = Path(str(archive) + ".sha256").read_text().split()[0]
+    assert digest == hashlib.sha256(archive.read_bytes()).hexdigest()
+    state_before = _signing_state(e2e_net)
+    snapshot_vars = {"ir_confirm": "snapshot_restore", "play021_snapshot_url": str(archive),
+                     "play021_snapshot_download_dir": str(tmp_path / "download")}
+    try:
+        wrong = run_playbook(PLAYBOOK, inventory=e2e_net.inventory, extra_vars=dict(FAST, play021_snapshot_sha256="0" * 64, **snapshot_vars),
+                             env={"IR_REPORT_DIR": str(report_dir)})
+        assert wrong.rc != 0 and "checksum" in wrong.raw.lower()
+        assert e2e_net.height(LAGGING) == behind_at, "a bad checksum must stop everything before the node is touched"
+    except BaseException:
+        e2e_net.run("heal")
+        raise
+    # Still cut off when it starts again, the node can only stand at the archive's height: the restore did that.
+    restored = {}
+
+    def started_from_the_archive():
+        height = (e2e_net.height(LAGGING) or 0) if _status(e2e_net, LAGGING) else 0
+        if height > behind_at:
+            restored["height"] = height
+        return bool(restored)
+
+    run = _remedy_with_network_back(e2e_net, dict(snapshot_vars, play021_snapshot_sha256=digest), report_dir,
+                                    network_back_when=started_from_the_archive)
+    assert run.rc == 0, run.raw[-3000:]
+    assert restored["height"] >= snapshot_at["height"] - 2
+    remedy = _report(report_dir)["data"]["remedies"][0]
+    assert remedy["method"] == "snapshot" and remedy["snapshot"]["sha256"] == digest
+    assert remedy["signing_state_after"] == remedy["signing_state_before"]
+    assert _signing_state(e2e_net) == state_before
+    assert archive.exists(), "the archive is kept"
