@@ -21,13 +21,9 @@ description:
   - Read-only. Runs on the controller (an action plugin); it does not fail when the nodes do not catch up, RV(done) says so.
 author:
   - VirtEngine SRE Team (@virtengine)
+extends_documentation_fragment:
+  - virtengine.incident_response.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
   action:
     support: full
     description: Runs on the controller.

@@ -30,6 +30,7 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.rpc
+  - virtengine.incident_response.read_only
 options:
   merge:
     description:

@@ -16,13 +16,8 @@ description:
   - Read-only.
 author:
   - VirtEngine SRE Team (@virtengine)
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
+extends_documentation_fragment:
+  - virtengine.incident_response.read_only
 options:
   home:
     description: The node's home directory; the data directory is C(<home>/data).

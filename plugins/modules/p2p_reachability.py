@@ -22,13 +22,8 @@ description:
   - Read-only. It never fails because a target is unreachable; that is a finding.
 author:
   - VirtEngine SRE Team (@virtengine)
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
+extends_documentation_fragment:
+  - virtengine.incident_response.read_only
 options:
   targets:
     description:

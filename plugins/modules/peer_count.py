@@ -23,6 +23,7 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.rpc
+  - virtengine.incident_response.read_only
 options:
   min_peers:
     description: A node with fewer peers than this is listed in RV(summary.below_min).

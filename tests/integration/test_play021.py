@@ -147,7 +147,9 @@ def test_state_sync_brings_it_back_keeping_the_signing_state(e2e_net, report_dir
     report = _report(report_dir)
     remedy = report["data"]["remedies"][0]
     assert remedy["method"] == "statesync" and "statesync.enable" in remedy["config_changed"]
-    assert report["data"]["trust"]["height"] > 1 and len(report["data"]["trust"]["hash"]) == 64
+    trust = report["data"]["trust"]
+    commit = requests.get("%s/commit?height=%d" % (e2e_net.url("validator1"), int(trust["height"])), timeout=5).json()["result"]
+    assert trust["hash"] == commit["signed_header"]["commit"]["block_id"]["hash"], "the trust hash is the block hash at the trust height"
     assert len(report["data"]["trust"]["rpc_servers"]) == 2
     assert _signing_state(e2e_net) == state_before
     earliest = int(_status(e2e_net, LAGGING)["sync_info"]["earliest_block_height"])
