@@ -102,9 +102,8 @@ def test_three_against_one_names_the_canonical_island_and_resyncs_the_isolated_v
         assert state_file.read_bytes() == state_before
         assert (set(backups.iterdir()) if backups.exists() else set()) == existing_backups
 
-        confirmed = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play002_resync_stranded=True, ir_confirm="minority_resync",
-                                                          play002_verify_timeout=10),
-                                 env={"IR_REPORT_DIR": str(report_dir)})
+        confirm = dict(FAST, play002_resync_stranded=True, ir_confirm="minority_resync", play002_verify_timeout=10)
+        confirmed = run_playbook(PLAYBOOK, extra_vars=confirm, env={"IR_REPORT_DIR": str(report_dir)})
         assert confirmed.rc != 0, "still partitioned: verification must fail"
         remediation = _report(report_dir)["data"]["remediation"]
         assert [r["host"] for r in remediation] == ["validator4"]

@@ -10,7 +10,6 @@ as the network team would, and each remedy has to bring the node back by itself 
 import hashlib
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
