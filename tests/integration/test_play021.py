@@ -126,10 +126,17 @@ def test_far_behind_refused_without_confirmation(e2e_net, report_dir):
                lambda: abs((e2e_net.height(LAGGING) or 0) - e2e_net.height("validator1")) <= 2, 180)
 
 
+def _starts(net):
+    """How many times the node process started (its log says so each time; a restart can be too quick to see)."""
+    return (Path(net.status()["dir"]) / "logs" / ("%s.log" % LAGGING)).read_text().count("Starting Node service")
+
+
 def test_restart_brings_it_back(e2e_net, report_dir):
     _fall_behind(e2e_net, 150)
     state_before = _signing_state(e2e_net)
-    run = _remedy_with_network_back(e2e_net, {"ir_confirm": "node_restart"}, report_dir)
+    starts = _starts(e2e_net)
+    run = _remedy_with_network_back(e2e_net, {"ir_confirm": "node_restart"}, report_dir,
+                                    network_back_when=lambda: _starts(e2e_net) > starts)
     assert run.rc == 0, run.raw[-3000:]
     report = _report(report_dir)
     assert report["data"]["remedies"][0]["method"] == "restart"
