@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: scribe
 type: notification
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: The incident scribe; writes every task and gate decision of a run into the incident's timeline
 description:
   - Silent until the run is tied to an incident, that is until a task sets the fact C(incident_record) with a C(dir)

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: operator
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Who is running the play (the one definition used by the gate, reports and incidents)
 description:
   - The AWX or Automation Platform user (C(awx_user_name), C(tower_user_name) job variables) when set, else the

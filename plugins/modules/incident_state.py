@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: incident_state
 short_description: Declare, update, resolve or read an incident kept on the controller
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Each incident is a directory C(<root>/INC-YYYYMMDD-NNN/) holding C(state.json), the scribe's C(timeline.jsonl),
     C(reports/) and, for dry runs, C(outbox.jsonl).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: incident_timeline
 short_description: Add a manual entry (a note, a decision) to an incident's timeline
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Appends one JSON line to C(<root>/<id>/timeline.jsonl), the file the scribe callback writes the run's tasks
     into, under the same file lock. The post-mortem's timeline table is built from it.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: pagerduty_event
 short_description: Trigger, acknowledge or resolve a PagerDuty alert with the Events API v2
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Sends one event to C(POST /v2/enqueue) with the incident id as C(dedup_key), so that the trigger, the
     acknowledgement and the resolution all act on the same PagerDuty alert.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: slack_incident
 short_description: Create an incident channel and post messages with the Slack Web API
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Optionally creates the public channel O(create_channel) with C(conversations.create), then posts O(text) to that
     channel and to every channel in O(channels) with C(chat.postMessage).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: statuspage_incident
 short_description: Create, update or resolve a customer-facing incident on Atlassian Statuspage
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Without O(incident_id), creates an incident with C(POST /v1/pages/{page_id}/incidents); with it, updates that
     incident with C(PATCH /v1/pages/{page_id}/incidents/{incident_id}). O(status=resolved) resolves it.

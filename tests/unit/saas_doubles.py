@@ -85,7 +85,8 @@ class SaasDoubles(object):
                 return 200, {"ok": False, "error": "invalid_name_specials"}
             if name in self.channels:
                 return 200, {"ok": False, "error": "name_taken"}
-            channel = {"id": "C%09d" % next(self._ids), "name": name, "is_channel": True, "is_private": bool(body.get("is_private")),
+            channel = {"id": "C%09d" % next(self._ids), "name": name, "name_normalized": name, "is_channel": True, "is_group": False,
+                       "is_im": False, "is_member": True, "is_archived": False, "is_private": bool(body.get("is_private")),
                        "created": int(time.time()), "creator": "U0DOUBLE"}
             self.channels[name] = channel
             return 200, {"ok": True, "channel": channel}
