@@ -194,7 +194,9 @@ def test_play001_end_to_end_declares_records_recovers_and_post_mortem_matches(lo
     assert state["severity"] == "SEV-1" and state["status"] == "Monitoring"
     assert [c["body"]["name"] for c in doubles.calls("conversations.create")] == ["inc-%s-chain-halted" % state["id"][4:12]]
     assert doubles.calls("chat.postMessage")[0]["body"]["text"].startswith("@here INCIDENT DECLARED " + state["id"])
-    assert [c["body"]["event_action"] for c in doubles.calls("/v2/enqueue")] == ["trigger"]
+    # Declared: trigger; the status update after the verification: acknowledge (someone is on it).
+    assert [(c["body"]["event_action"], c["body"]["dedup_key"]) for c in doubles.calls("/v2/enqueue")] == [
+        ("trigger", state["id"]), ("acknowledge", state["id"])]
     gates = [e for e in timeline if e["kind"] == "gate"]
     assert [(g["action"], g["decision"], g["via"], g["hosts"]) for g in gates] == [
         ("coordinated_restart", "confirmed", "ir_confirm", ["validator3", "validator4"])]
@@ -210,7 +212,7 @@ def test_play001_end_to_end_declares_records_recovers_and_post_mortem_matches(lo
     assert post.rc == 0, post.raw[-4000:]
     _directory, final, final_timeline = _incident(report_dir)
     assert final["status"] == "Resolved" and final["resolved_at"]
-    assert [c["body"]["event_action"] for c in doubles.calls("/v2/enqueue")] == ["trigger", "resolve"]
+    assert [c["body"]["event_action"] for c in doubles.calls("/v2/enqueue")] == ["trigger", "acknowledge", "resolve"]
     assert doubles.incidents[final["statuspage_incident_id"]]["status"] == "resolved"
     assert doubles.calls("chat.postMessage")[-1]["body"]["text"].startswith("RESOLVED " + state["id"])
     assert [i["key"] for i in doubles.issues] == ["SRE-1"]
@@ -228,3 +230,22 @@ def test_play001_end_to_end_declares_records_recovers_and_post_mortem_matches(lo
     assert "| Alert on stopped validators | alice | P0 |" in postmortem and "| SRE-1 |" in postmortem
     _no_secret_anywhere(run, report_dir)
     _no_secret_anywhere(post, report_dir)
+
+
+def test_scribe_redacts_secret_variables_even_in_task_names_and_messages(report_dir, local_inventory, tmp_path):
+    playbook = tmp_path / "careless.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Careless name {{ ir_slack_token }}", "ansible.builtin.command": "true"},
+        {"name": "Declare", "ansible.builtin.include_role": {"name": "virtengine.incident_response.incident"},
+         "vars": {"incident_title": "Slow queries", "incident_severity": "SEV-3"}},
+        {"name": "Careless failure", "ansible.builtin.fail": {"msg": "bad {{ ir_slack_token }}"}, "ignore_errors": True},
+    ]}]))
+    run = run_playbook(playbook, inventory=local_inventory, extra_vars={"ir_slack_token": "hunter2-not-a-real-token", "ir_comms": []},
+                       env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc == 0, run.raw[-3000:]
+    directory, state, timeline = _incident(report_dir)
+    assert state["comms"] == [] and state["requirements"]["incident_channel"] is False
+    named = [e["task"] for e in timeline if e["kind"] == "task"]
+    assert "Careless name ********" in named
+    assert next(e for e in timeline if e.get("task") == "Careless failure")["msg"] == "bad ********"
+    assert not any("hunter2-not-a-real-token" in p.read_text() for p in directory.rglob("*") if p.is_file())
