@@ -107,7 +107,8 @@ def declare(root, fields, now=None, incident_id=None):
         state.setdefault("started_at", stamp(now))
         _write_json(os.path.join(directory, STATE_FILE), redact(state))
     append_timeline(directory, {"kind": "incident", "event": "declared", "at": stamp(now),
-                                "text": "%s declared: %s (%s)" % (incident_id, state.get("title", ""), state.get("severity", ""))})
+                                "text": "%s declared: %s (%s), IC %s" % (incident_id, state.get("title", ""), state.get("severity", ""),
+                                                                         (state.get("roles") or {}).get("incident_commander", "-"))})
     return state, True
 
 
