@@ -125,3 +125,60 @@ def test_module_reports_an_unreachable_prometheus(run_module, refused_url):
 def test_module_refuses_a_range_query_without_start(run_module, refused_url):
     result = run_module(prometheus_query, {"url": refused_url, "query": "up", "type": "range"})
     assert result["failed"] and "start" in result["msg"]
+
+
+# --------------------------------------------------------------------------- PLAY-020's analysis
+
+from ansible_collections.virtengine.incident_response.plugins.filter.play020_analysis import play020_analysis  # noqa: E402
+from ansible_collections.virtengine.incident_response.plugins.module_utils._error_analysis import onset_of_elevation  # noqa: E402
+
+
+def test_onset_is_the_start_of_the_trailing_run_above_twice_the_quietest_point():
+    points = [[0, 0.2], [10, 0.3], [20, 5.0], [30, 0.3], [40, 4.0], [50, 6.0], [60, 7.0]]
+    assert onset_of_elevation(points, 1.0) == (40, 1.0)
+    assert onset_of_elevation([[0, 3.0], [10, 8.0], [20, 9.0]], 1.0) == (10, 6.0)
+    assert onset_of_elevation([[0, 0.2], [10, 0.4]], 1.0) == (None, 1.0)
+    assert onset_of_elevation([], 1.0) == (None, 1.0)
+
+
+def sample(value, **labels):
+    return {"metric": labels, "value": value, "timestamp": 0}
+
+
+def readings(**extra):
+    base = {"top": [sample(6.0, module="market", code="1101")], "categories": [sample(6.0, category="validation"), sample(2.0, category="external")],
+            "ratios": [sample(0.4, job="virtengine")], "history": [{"metric": {}, "values": [[5000, 0.2], [5100, 0.2], [5200, 8.0], [5300, 8.0]]}]}
+    base.update(extra)
+    return base
+
+
+def test_a_commit_before_the_rise_is_the_likely_cause_an_older_one_is_not():
+    commits = ["a" * 40 + "\t5150\tDeployer\trelease v1.5.0", "b" * 40 + "\t%d\tDeployer\trelease v1.4.0" % (5200 - 1801)]
+    result = play020_analysis(readings(commits=commits), change_window=1800)
+    assert result["onset_at"] == 5200 and result["likely_cause"] == "deployment"
+    assert result["causes"][0]["evidence"] == ["commit aaaaaaaaaa release v1.5.0 (Deployer) at 1970-01-01T01:25:50Z, 50s before the errors rose"]
+    assert result["severity"] == "SEV-3" and result["changes"][1]["seconds_before_onset"] == 1801
+
+
+def test_rollouts_and_restarts_are_changes_too():
+    replicasets = [{"metadata": {"name": "virtengine-7c9", "creationTimestamp": "1970-01-01T01:25:00Z",
+                                 "annotations": {"deployment.kubernetes.io/revision": "7"}}}]
+    result = play020_analysis(readings(replicasets=replicasets, restarts=[{"host": "validator1", "started_at": 5190}]))
+    assert [(c["kind"], c["what"]) for c in result["changes"]] == [("restart", "validator1 started"), ("rollout", "revision 7 (virtengine-7c9)")]
+    assert result["likely_cause"] == "deployment"
+
+
+def test_resource_exhaustion_then_external_dependency_then_unknown():
+    resources = [({"name": "memory used", "threshold": 0.95}, [sample(0.97, instance="node1"), sample(0.5, instance="node2")])]
+    result = play020_analysis(readings(resources=resources))
+    assert result["likely_cause"] == "resource exhaustion" and result["causes"][0]["evidence"] == ["memory used at 0.97 on node1 (threshold 0.95)"]
+    external = readings(categories=[sample(9.0, category="external"), sample(1.0, category="validation")], ratios=[sample(0.75, job="api")])
+    result = play020_analysis(external)
+    assert result["likely_cause"] == "external dependency" and result["severity"] == "SEV-2"
+    result = play020_analysis(readings(ratios=[]))
+    assert result["likely_cause"] == "unknown" and result["severity"] == "SEV-3" and "no request counter" in result["severity_rule"]
+
+
+def test_analysis_names_missing_readings():
+    with pytest.raises(AnsibleFilterError, match="top"):
+        play020_analysis({})
