@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import REPO, run_playbook, wait_until
+from conftest import INVENTORY, REPO, run_playbook, wait_until
 
 PLAYBOOK = REPO / "playbooks" / "play020_elevated_error_rates.yml"
 WINDOW = "10s"
@@ -145,3 +145,34 @@ def test_bad_promql_fails_with_the_parser_message(services, inventory, report_di
     failure = run.result("Read the top error sources")
     assert failure["error_kind"] == "promql" and "bad_data" in failure["msg"] and "parse error" in failure["msg"]
     assert not list(report_dir.glob("*-play020.json"))
+
+
+def test_confirmed_binary_rollback_puts_the_previous_binary_back_and_restarts_the_node(localnet, services, report_dir, tmp_path):
+    repo = tmp_path / "deploy"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    previous, current = tmp_path / "virtengine.previous", tmp_path / "virtengine"
+    previous.write_text("previous build\n")
+    current.write_text("current build\n")
+    calm_then_raise(services, [error("market", "1101", "validation", 5)],
+                    before_raise=lambda: git(repo, "commit", "-q", "--allow-empty", "-m", "release v1.6.0"))
+    before = next(n for n in localnet.status()["nodes"] if n["node"] == "fullnode1")
+    # node_binary as an extra variable points every host's binary at the scratch file; only fullnode1 is rolled back.
+    run = play020(services, INVENTORY, report_dir, error_rates_deploy_repo=str(repo), error_rates_binary_previous=str(previous),
+                  error_rates_binary_hosts=["fullnode1"], node_binary=str(current), play020_service_hosts="fullnode1",
+                  ir_confirm="rollback_binary")
+    assert run.rc == 0, run.raw[-3000:]
+    doc = report(report_dir)
+    assert doc["data"]["analysis"]["likely_cause"] == "deployment"
+    assert [(e["action"], e["decision"], e["hosts"]) for e in doc["data"]["confirmations"]] == [("rollback_binary", "confirmed", ["fullnode1"])]
+    assert current.read_text() == "previous build\n"
+    backups = [p for p in tmp_path.iterdir() if p.name.startswith("virtengine.") and p.name != "virtengine.previous"]
+    assert len(backups) == 1 and backups[0].read_text() == "current build\n"
+    change = run.result("Change the service through supervisor", host="fullnode1")
+    assert change["changed"] and not change.get("failed")
+    started = [r["ansible_facts"]["node_service_status"]["started_at"] for h, r in run.results("Keep the service state as node_service_status")
+               if h == "fullnode1"]
+    assert len(started) == 2 and started[1] > started[0], "fullnode1 was not restarted: start times %r" % started
+    localnet.wait_blocks("fullnode1", 2)
+    assert before["process"] == "RUNNING"
+    assert next(n for n in localnet.status()["nodes"] if n["node"] == "fullnode1")["process"] == "RUNNING"
