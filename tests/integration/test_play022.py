@@ -3,7 +3,7 @@
 """PLAY-022 against a real PostgreSQL 15 (scripts/test-services): real sessions, real termination.
 
 Sessions held by psql clients: long pg_sleep queries by an ordinary user, an allow-listed user, an
-allow-listed application, a superuser and another session of the playbook itself; a fresh query under
+allow-listed application, a superuser, a role with REPLICATION and another session of the playbook itself; a fresh query under
 the threshold; an idle-in-transaction session. Only the first may ever be terminated.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO, run_playbook, wait_until
 
 PLAYBOOK = REPO / "playbooks" / "play022_database_connections.yml"
-PASSWORDS = {"ir_operator": "ir-operator-test", "ve_app": "ve-app-test", "ve_batch": "ve-batch-test"}
+PASSWORDS = {"ir_operator": "ir-operator-test", "ve_app": "ve-app-test", "ve_batch": "ve-batch-test", "ve_replica": "ve-replica-test"}
 THRESHOLD_S = 5
 
 
@@ -96,10 +96,11 @@ def sessions(postgres):
         held.hold("allowed_app", "ve_app", "ve-reporting", sleep)
         held.hold("superuser", "postgres", "ve-admin", sleep, superuser=True)
         held.hold("own", "ve_app", "virtengine-ir-play022", sleep)
+        held.hold("replication", "ve_replica", "ve-standby", sleep)
         held.hold("idle_tx", "ve_app", "ve-idle", "BEGIN; SELECT count(*) FROM pg_class;")
         wait_until("the long sessions to run longer than %ss" % THRESHOLD_S, lambda: admin(postgres, (
             "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%%' "
-            "AND now() - query_start > interval '%d seconds'" % (THRESHOLD_S + 1)))[0][0] == 5, 60)
+            "AND now() - query_start > interval '%d seconds'" % (THRESHOLD_S + 1)))[0][0] == 6, 60)
         wait_until("the idle-in-transaction session", lambda: admin(postgres, (
             "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND application_name = 've-idle'"))[0][0] == 1, 30)
         held.hold("fresh", "ve_app", "ve-fresh", sleep)
@@ -131,7 +132,7 @@ def report(report_dir):
     return json.loads(files[-1].read_text())
 
 
-EVERYONE = {"ve-api", "ve-batch", "ve-reporting", "ve-admin", "virtengine-ir-play022", "ve-idle", "ve-fresh"}
+EVERYONE = {"ve-api", "ve-batch", "ve-reporting", "ve-admin", "virtengine-ir-play022", "ve-standby", "ve-idle", "ve-fresh"}
 
 
 def test_diagnosis_reports_the_sessions_and_terminates_nothing_without_confirmation(postgres, sessions, inventory, report_dir):
@@ -141,15 +142,15 @@ def test_diagnosis_reports_the_sessions_and_terminates_nothing_without_confirmat
     diagnosis = doc["data"]["diagnosis"]
     long_apps = set(row["application"] for row in diagnosis["long_running"])
     # The superuser's query text is visible to the operator through pg_read_all_stats.
-    assert {"ve-api", "ve-batch", "ve-reporting", "ve-admin", "virtengine-ir-play022"} <= long_apps
+    assert {"ve-api", "ve-batch", "ve-reporting", "ve-admin", "virtengine-ir-play022", "ve-standby"} <= long_apps
     assert all(row["duration_s"] >= 2 and row["query"].startswith("SELECT pg_sleep") for row in diagnosis["long_running"])
     assert [row["application"] for row in diagnosis["idle_in_transaction"]] == ["ve-idle"]
     states = dict((row["state"], row["connections"]) for row in diagnosis["by_state"])
-    assert states["active"] >= 7 and states["idle in transaction"] == 1
+    assert states["active"] >= 8 and states["idle in transaction"] == 1
     assert any(row["user"] == "ve_batch" and row["connections"] == 1 for row in diagnosis["by_client"])
     protected = dict((row["application"], row["protected_by"]) for row in diagnosis["over_threshold"])
     assert protected == {"ve-api": None, "ve-batch": "allow-listed user", "ve-reporting": "allow-listed application",
-                         "ve-admin": "superuser", "virtengine-ir-play022": "this playbook's own session"}
+                         "ve-admin": "superuser", "virtengine-ir-play022": "this playbook's own session", "ve-standby": "replication"}
     assert doc["data"]["terminated"] == []
     assert [(e["action"], e["decision"]) for e in doc["data"]["confirmations"]] == [("terminate_queries", "refused")]
     assert "-e ir_confirm=terminate_queries" in run.raw
