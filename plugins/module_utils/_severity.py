@@ -109,3 +109,15 @@ def update_status(last_update_epoch, now_epoch, cadence_minutes):
         return {"cadence_minutes": None, "due_in_minutes": None, "overdue": False}
     due_in = cadence_minutes - (now_epoch - last_update_epoch) / 60.0
     return {"cadence_minutes": cadence_minutes, "due_in_minutes": round(due_in, 1), "overdue": due_in < 0}
+
+
+def classify_error_ratio(ratio, service="the service"):
+    """One service's error ratio (0..1, or None when no request counter exists) -> ``{"severity", "rule"}`` (PLAY-020).
+
+    The rule is ``classify``'s; an unknown ratio is SEV-3, the severity the runbook gives PLAY-020 and HighErrorRate.
+    """
+    if ratio is None:
+        return {"severity": "SEV-3", "rule": "error ratio unknown (no request counter): PLAY-020's own severity"}
+    verdict = classify({"error_rates": {service: ratio}})
+    rule = "; ".join(verdict["reasons"]) if verdict["severity"] != "SEV-4" else "%s error rate %.1f%% (below 10%%)" % (service, float(ratio) * 100)
+    return {"severity": verdict["severity"], "rule": rule}

@@ -158,3 +158,33 @@ def ghost_inventory(tmp_path):
         "ansible_ssh_common_args": "-o ConnectTimeout=3 -o StrictHostKeyChecking=no",
         "node_rpc_url": "http://127.0.9.9:26657", "node_service_manager": "systemd"}}}}}}))
     return path
+
+
+TEST_SERVICES = [sys.executable, str(REPO / "scripts" / "test-services")]
+
+
+@pytest.fixture(scope="session")
+def test_services():
+    """Start the private test services (scripts/test-services) on demand; stop the ones started here at the end.
+
+    ``test_services("postgres", "exporter")`` starts them (idempotent) and returns the addresses.
+    """
+    started = []
+
+    def up(*names):
+        result = subprocess.run(TEST_SERVICES + ["up"] + list(names), capture_output=True, text=True, timeout=300, check=False)
+        if result.returncode != 0:
+            pytest.fail("scripts/test-services up %s failed:\n%s%s" % (" ".join(names), result.stdout, result.stderr))
+        started.extend(n for n in names if n not in started)
+        host = os.environ.get("TEST_SERVICES_HOST", "127.0.0.1")
+        return {
+            "prometheus": "http://%s:%s" % (host, os.environ.get("TEST_PROMETHEUS_PORT", "19090")),
+            "postgres": (host, int(os.environ.get("TEST_POSTGRES_PORT", "15432"))),
+            "exporter_spec": Path(os.environ.get("TEST_SERVICES_DIR", REPO / ".test-services")) / "exporter-spec.json",
+        }
+
+    try:
+        yield up
+    finally:
+        if started:
+            subprocess.run(TEST_SERVICES + ["down"] + started, capture_output=True, text=True, timeout=120, check=False)
