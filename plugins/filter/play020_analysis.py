@@ -16,7 +16,7 @@ description:
   - A commit, rollout or restart from O(change_window) seconds before the onset up to a minute after makes the likely cause
     V(deployment); an exhausted resource makes it V(resource exhaustion); errors mostly in one of O(external_categories) make it
     V(external dependency); in that order. Otherwise V(unknown).
-  - The severity comes from the worst service's error ratio through the stand-in classifier (C(error_rate_severity)).
+  - The severity comes from the worst service's error ratio through the incident process's classifier (C(error_rate_severity)).
 options:
   _input:
     description:
