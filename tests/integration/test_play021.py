@@ -167,8 +167,8 @@ def test_snapshot_restore_checks_the_checksum_then_brings_it_back(e2e_net, repor
     snapshot_at = {}
 
     def take_snapshot():
+        snapshot_at["height"] = e2e_net.height("validator2")  # the archive holds at least this height
         e2e_net.run("snapshot", "validator2", str(archive))
-        snapshot_at["height"] = e2e_net.height("validator2")
 
     behind_at = _fall_behind(e2e_net, 150, while_stopped=take_snapshot)
     digest = Path(str(archive) + ".sha256").read_text().split()[0]
@@ -196,7 +196,7 @@ def test_snapshot_restore_checks_the_checksum_then_brings_it_back(e2e_net, repor
     run = _remedy_with_network_back(e2e_net, dict(snapshot_vars, play021_snapshot_sha256=digest), report_dir,
                                     network_back_when=started_from_the_archive)
     assert run.rc == 0, run.raw[-3000:]
-    assert restored["height"] >= snapshot_at["height"] - 2
+    assert restored["height"] >= snapshot_at["height"]
     remedy = _report(report_dir)["data"]["remedies"][0]
     assert remedy["method"] == "snapshot" and remedy["snapshot"]["sha256"] == digest
     assert remedy["signing_state_after"] == remedy["signing_state_before"]
