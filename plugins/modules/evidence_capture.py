@@ -182,7 +182,7 @@ def main():
         "incident_id": params["incident_id"], "collected_by": params["collected_by"],
         "collected_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "host": host, "directory": directory,
         "tool": "virtengine.incident_response.evidence_capture", "paths": params["paths"], "missing": missing,
-        "members": members, "files": dict(manifest), "transfers": [],
+        "members": members, "files": dict(manifest),
     }
     write_private(os.path.join(directory, CUSTODY), json.dumps(custody, indent=2, sort_keys=True).encode())
     manifest[CUSTODY] = sha256_file(os.path.join(directory, CUSTODY))
