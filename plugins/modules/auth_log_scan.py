@@ -1,0 +1,183 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: auth_log_scan
+short_description: Authentication attempts by address and user from sshd/PAM and API logs (PLAY-SEC-002)
+version_added: 0.1.0
+description:
+  - Reads sshd and PAM authentication logs (C(Failed <method>), C(Invalid user), C(authentication failure),
+    C(Accepted <method>)) and API access logs (status 401 and 403) on the target and counts the attempts in a
+    time window by source address and by user.
+  - An address with O(failure_threshold) failures or more is an offender. A success from an address that failed
+    before is a possible compromise, reported in RV(success_after_failures), and makes RV(severity) C(SEV-1).
+  - Lines with a classic syslog time, an RFC 3339 time, or no time at all (C(sshd -E) files) are understood; lines
+    without a time cannot be placed in the window and are always counted (RV(undated)).
+  - Read-only. A missing or unreadable file is listed in RV(unreadable) and does not fail the task.
+author:
+  - VirtEngine SRE Team (@virtengine)
+options:
+  auth_logs:
+    description: sshd/PAM log files, for example C(/var/log/auth.log).
+    type: list
+    elements: path
+    default: []
+  api_logs:
+    description: API access logs in the common or combined format.
+    type: list
+    elements: path
+    default: []
+  since:
+    description: Start of the window, UTC, like C(2026-11-27T03:00:00Z). Empty means from the start of the logs.
+    type: str
+    default: ""
+  until:
+    description: End of the window, UTC. Empty means up to now.
+    type: str
+    default: ""
+  failure_threshold:
+    description: Failures from one address that make it an offender.
+    type: int
+    default: 5
+  max_evidence:
+    description: Log lines kept as evidence per address.
+    type: int
+    default: 20
+"""
+
+EXAMPLES = r"""
+- name: Attempts in the last hour
+  virtengine.incident_response.auth_log_scan:
+    auth_logs: [/var/log/auth.log]
+    api_logs: [/var/log/nginx/access.log]
+    since: "{{ '%Y-%m-%dT%H:%M:%SZ' | strftime(now(utc=true).timestamp() - 3600) }}"
+    failure_threshold: 5
+  register: auth_scan
+"""
+
+RETURN = r"""
+by_source:
+  description: Per source address, most failures first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: The address (C(unknown) when the line names none).
+      type: str
+    failures:
+      description: Failed attempts.
+      type: int
+    successes:
+      description: Successful logins.
+      type: int
+    users:
+      description: User names tried.
+      type: list
+      elements: str
+    evidence:
+      description: The log lines, up to O(max_evidence).
+      type: list
+      elements: str
+by_user:
+  description: Per user name, most failures first, with the addresses that tried it.
+  returned: always
+  type: list
+  elements: dict
+offenders:
+  description: Addresses at or above O(failure_threshold) failures.
+  returned: always
+  type: list
+  elements: str
+  sample: [10.77.0.10]
+success_after_failures:
+  description: Successful logins from an address that failed before (source, user, failures_before, line).
+  returned: always
+  type: list
+  elements: dict
+severity:
+  description: C(SEV-1) after a success after failures, C(SEV-3) with offenders only (runbook), else null.
+  returned: always
+  type: str
+failures:
+  description: Failed attempts in the window.
+  returned: always
+  type: int
+successes:
+  description: Successful logins in the window.
+  returned: always
+  type: int
+undated:
+  description: Attempts from lines without a time (counted whatever the window).
+  returned: always
+  type: int
+failure_threshold:
+  description: The threshold used.
+  returned: always
+  type: int
+unreadable:
+  description: Files that could not be read, with the reason.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._auth_log import (
+    AuthLogError,
+    analyse,
+    parse_api_line,
+    parse_auth_line,
+    parse_time,
+)
+
+
+def read_attempts(paths, parse, unreadable):
+    attempts = []
+    for path in paths:
+        try:
+            with open(path, errors="replace") as handle:
+                attempts.extend(found for found in (parse(line) for line in handle) if found)
+        except (IOError, OSError) as error:
+            unreadable.append({"path": path, "error": str(error)})
+    return attempts
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            auth_logs=dict(type="list", elements="path", default=[]),
+            api_logs=dict(type="list", elements="path", default=[]),
+            since=dict(type="str", default=""),
+            until=dict(type="str", default=""),
+            failure_threshold=dict(type="int", default=5),
+            max_evidence=dict(type="int", default=20),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not params["auth_logs"] and not params["api_logs"]:
+        module.fail_json(msg="auth_logs and api_logs are both empty: give at least one log file, e.g. /var/log/auth.log")
+    try:
+        since = parse_time(params["since"]) if params["since"] else None
+        until = parse_time(params["until"]) if params["until"] else None
+        year = (until or datetime.datetime.now(datetime.timezone.utc)).year
+        unreadable = []
+        attempts = read_attempts(params["auth_logs"], lambda line: parse_auth_line(line, year), unreadable)
+        attempts += read_attempts(params["api_logs"], parse_api_line, unreadable)
+        findings = analyse(attempts, since, until, params["failure_threshold"], params["max_evidence"])
+    except AuthLogError as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(changed=False, unreadable=unreadable, **findings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PLAY-003 end to end on a host in a network namespace (netns_lab): breach report in the incident directory,
+evidence fetched and verified on the controller, isolation only when confirmed, and never cutting the controller."""
+
+import hashlib
+import json
+
+import pytest
+from conftest import REPO, run_playbook
+from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
+
+PLAYBOOK = REPO / "playbooks" / "play003_data_breach.yml"
+
+
+@pytest.fixture
+def lab(tmp_path):
+    with running_lab(tmp_path) as setup:
+        yield setup
+
+
+def _vars(lab, report_dir, tmp_path, **extra):
+    values = {"play003_hosts": "target", "play003_evidence_paths": [str(lab.log), str(lab.config)],
+              "play003_evidence_dest": str(tmp_path / "evidence-on-host"), "play003_detected_by": "IDS alert 4711",
+              "play003_observations": ["outbound transfer from provider1 at 03:02"],
+              "ir_report_dir": str(report_dir), "ir_controller_addresses": [CONTROLLER_IP]}
+    values.update(extra)
+    return values
+
+
+def _run(lab, report_dir, tmp_path, **extra):
+    run = run_playbook(PLAYBOOK, inventory=lab.inventory(tmp_path / "inventory.json"), extra_vars=_vars(lab, report_dir, tmp_path, **extra),
+                       env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert run.rc == 0, run.raw[-4000:]
+    return run
+
+
+def test_report_and_evidence_without_isolation(lab, report_dir, tmp_path):
+    before = dict((p, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (lab.log, lab.config))
+    _run(lab, report_dir, tmp_path, play003_isolation_allow=[CONTROLLER_IP])
+    (incident,) = sorted((report_dir / "incidents").glob("INC-*"))
+    report = (incident / "breach-report.md").read_text()
+    assert "Detected by: IDS alert 4711" in report and "Affected systems: target" in report
+    assert "- outbound transfer from provider1 at 03:02" in report and "## Recovery checklist" in report
+    fetched = incident / "evidence" / "target"
+    assert sorted(p.name for p in fetched.iterdir()) == ["custody.json", "evidence.tar.gz", "manifest.sha256"]
+    custody = json.loads((fetched / "custody.json").read_text())
+    assert custody["incident_id"] == incident.name
+    assert dict((m["path"], m["sha256"]) for m in custody["members"]) == dict((str(p), h) for p, h in before.items())
+    assert dict((p, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (lab.log, lab.config)) == before
+    (markdown,) = sorted(report_dir.glob("*-play003.md"))
+    assert "EVIDENCE CAPTURED, NOT ISOLATED" in markdown.read_text()
+    assert "custody.json evidence.tar.gz manifest.sha256" in markdown.read_text()
+    # Not confirmed: nothing isolated.
+    assert "-P INPUT ACCEPT" in lab.rules()
+    assert lab.reachable(ATTACKER_IP) and lab.reachable(CONTROLLER_IP)
+
+
+def test_isolation_keeps_the_allowed_addresses(lab, report_dir, tmp_path):
+    _run(lab, report_dir, tmp_path, play003_isolation_allow=[CONTROLLER_IP], ir_confirm="isolate_hosts")
+    assert "-P INPUT DROP" in lab.rules()
+    assert lab.reachable(CONTROLLER_IP)
+    assert not lab.reachable(ATTACKER_IP)
+
+
+def test_isolation_that_would_cut_the_controller_is_refused(lab, report_dir, tmp_path):
+    run = _run(lab, report_dir, tmp_path, play003_isolation_allow=["10.77.1.0/24"], ir_confirm="isolate_hosts")
+    refused = run.result("Refuse an isolation that would cut the controller")["ansible_facts"]["play003_isolation_refused"]
+    assert "the controller would be cut" in refused and CONTROLLER_IP in refused
+    assert "-P INPUT ACCEPT" in lab.rules() and "DROP" not in lab.rules()
+    assert lab.reachable(ATTACKER_IP) and lab.reachable(CONTROLLER_IP)

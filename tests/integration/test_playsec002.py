@@ -1,0 +1,84 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PLAY-SEC-002 against a real sshd, with the firewall work inside network namespaces the test creates (netns_lab)."""
+
+import json
+
+import pytest
+from conftest import REPO, run_playbook, wait_until
+from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
+
+PLAYBOOK = REPO / "playbooks" / "playsec002_unauthorized_access.yml"
+
+
+@pytest.fixture
+def lab(tmp_path):
+    with running_lab(tmp_path) as setup:
+        yield setup
+
+
+def _vars(lab, report_dir, **extra):
+    values = {"playsec002_hosts": "target", "playsec002_auth_logs": [str(lab.log)], "playsec002_failure_threshold": 5,
+              "ir_controller_addresses": [CONTROLLER_IP], "ir_security_team_addresses": ["10.77.1.0/24"],
+              "ir_report_dir": str(report_dir),
+              "playsec002_sshd_config": str(lab.config),
+              "playsec002_sshd_reload_command": ["kill", "-HUP", str(lab.sshd.pid)]}
+    values.update(extra)
+    return values
+
+
+def _attack(lab):
+    """Real attempts: the attacker tries 5 unknown users then gets in; the controller mistypes 5 users, then logs in."""
+    for number in range(5):
+        assert lab.ssh(ATTACKER_IP, "intruder%d" % number, "wrong_key") != 0
+        assert lab.ssh(CONTROLLER_IP, "operatr%d" % number, "wrong_key") != 0
+    assert lab.ssh(ATTACKER_IP, "root", "client_key") == 0
+    wait_until("sshd logged the login", lambda: "Accepted publickey for root from %s" % ATTACKER_IP in lab.log.read_text(), 10)
+
+
+def test_detects_escalates_and_blocks_only_when_confirmed(lab, tmp_path, report_dir):
+    _attack(lab)
+    inventory = lab.inventory(tmp_path / "inventory.json")
+
+    first = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=_vars(lab, report_dir), env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert first.rc == 0, first.raw[-3000:]
+    scan = first.result("Count attempts by address and user in the window", host="target")
+    assert sorted(scan["offenders"]) == [ATTACKER_IP, CONTROLLER_IP]
+    assert [(s["source"], s["user"], s["failures_before"]) for s in scan["success_after_failures"]] == [(ATTACKER_IP, "root", 5)]
+    # Without ir_confirm nothing is blocked: no rule, the attacker still connects.
+    assert "DROP" not in lab.rules()
+    assert lab.reachable(ATTACKER_IP)
+    assert "LogLevel INFO" in lab.config.read_text()
+    (incident,) = sorted((report_dir / "incidents").glob("INC-*"))
+    assert json.loads((incident / "state.json").read_text())["severity"] == "SEV-1"
+    (markdown,) = sorted(report_dir.glob("*-playsec002.md"))
+    report = markdown.read_text()
+    assert "COMPROMISE SUSPECTED" in report
+    assert "Invalid user intruder0 from %s" % ATTACKER_IP in report
+    assert "Accepted publickey for root from %s" % ATTACKER_IP in report
+
+    second = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=_vars(lab, report_dir, ir_confirm="block_addresses,raise_auth_logging"),
+                          env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert second.rc == 0, second.raw[-3000:]
+    rules = lab.rules()
+    assert "-A INPUT -s %s/32" % ATTACKER_IP in rules and "DROP" in rules
+    assert CONTROLLER_IP not in rules, "the controller's address must never be blocked"
+    assert not lab.reachable(ATTACKER_IP)
+    assert lab.reachable(CONTROLLER_IP)
+    findings = second.result("Gather the findings of every host")["ansible_facts"]["playsec002"]
+    assert [(r["address"], r["protected_by"][0]["reason"]) for r in findings["refused"]] == [(CONTROLLER_IP, "controller")]
+    # sshd now logs at VERBOSE (tested with sshd -t, reloaded): a rejected key is logged as such.
+    assert "LogLevel VERBOSE" in lab.config.read_text()
+    assert lab.ssh(CONTROLLER_IP, "root", "wrong_key") != 0
+    wait_until("a VERBOSE line", lambda: "Failed publickey for root from %s" % CONTROLLER_IP in lab.log.read_text(), 10)
+
+
+def test_check_mode_changes_nothing_even_when_confirmed(lab, tmp_path, report_dir):
+    _attack(lab)
+    run = run_playbook(PLAYBOOK, "--check", inventory=lab.inventory(tmp_path / "inventory.json"),
+                       extra_vars=_vars(lab, report_dir, ir_confirm="block_addresses,raise_auth_logging"),
+                       env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert run.rc == 0, run.raw[-3000:]
+    assert "DROP" not in lab.rules()
+    assert lab.reachable(ATTACKER_IP)
+    assert "LogLevel INFO" in lab.config.read_text()
