@@ -13,8 +13,6 @@ __metaclass__ = type
 
 import ipaddress
 
-VERDICTS = ("healthy", "infrastructure", "configuration", "chain_split", "unknown")
-
 
 def parse_peer_list(text):
     """``id@host:port`` entries of a comma-separated CometBFT peer list; malformed entries carry ``error``."""
@@ -121,7 +119,8 @@ def blocked_pairs(reachability):
 
 
 def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts=()):
-    """The PLAY-002 verdict, the canonical island, and the hosts for each gated remediation.
+    """The PLAY-002 verdict (healthy, infrastructure, configuration, chain_split or unknown), the canonical island,
+    and the hosts for each gated remediation.
 
     ``peer_summary``: peer_count's ``summary`` (islands described and, ideally, compared).
     ``nodes``: ``{name: {"node_id", "p2p_address", "p2p", "reachability", "role"}}`` (role: validator or full_node).
