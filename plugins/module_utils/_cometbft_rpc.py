@@ -177,6 +177,10 @@ class CometRPC:
     def commit(self, height=None):
         return self.call("commit", height=height)
 
+    def block_hash(self, height):
+        """The hash of the block at ``height``, as this node committed it (what nodes at different heights can compare)."""
+        return self.commit(height)["signed_header"]["commit"]["block_id"]["hash"]
+
     def block(self, height=None):
         return self.call("block", height=height)
 

@@ -16,6 +16,7 @@ import re
 
 REVOKE_TYPE = "/virtengine.encryption.v1.MsgRevokeRecipientKey"
 FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{16,128}$")
+OWNER_ADDRESS = re.compile(r"^[a-z]+1[0-9a-z]{20,}$")
 
 
 class RevokeError(ValueError):
@@ -26,7 +27,7 @@ def unsigned_revoke_tx(sender, key_fingerprint, gas_limit=200000, fees=None, mem
     """The Cosmos SDK JSON of an unsigned transaction with one MsgRevokeRecipientKey{sender, key_fingerprint}."""
     if not FINGERPRINT.match(key_fingerprint or ""):
         raise RevokeError("key_fingerprint=%r is not a hex fingerprint (16 to 128 hex digits)" % (key_fingerprint,))
-    if not re.match(r"^[a-z]+1[0-9a-z]{20,}$", sender or ""):
+    if not OWNER_ADDRESS.match(sender or ""):
         raise RevokeError("sender=%r is not a bech32 account address (e.g. virtengine1...)" % (sender,))
     return {
         "body": {"messages": [{"@type": REVOKE_TYPE, "sender": sender, "key_fingerprint": key_fingerprint}],

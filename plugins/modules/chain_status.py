@@ -301,9 +301,9 @@ def read_hashes_at(module, endpoints, nodes, height):
     """Each node's block hash at one height (the only fair comparison between nodes at different heights)."""
     by_name = dict((n["name"], n) for n in nodes)
     having = [e for e in endpoints if (by_name[e["name"]]["height"] or 0) >= height]
-    for name, (result, error) in query_endpoints(module, having, lambda client, e: client.commit(height)).items():
+    for name, (result, error) in query_endpoints(module, having, lambda client, e: client.block_hash(height)).items():
         if result:
-            by_name[name]["hash_at_height"] = result["signed_header"]["commit"]["block_id"]["hash"]
+            by_name[name]["hash_at_height"] = result
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ description:
   - In check mode only the unsigned transaction is built and returned; nothing is signed or sent.
 author:
   - VirtEngine SRE Team (@virtengine)
+extends_documentation_fragment:
+  - virtengine.incident_response.chain_cli
 options:
   key_fingerprint:
     description: Fingerprint of the compromised recipient key (hex).
@@ -46,18 +48,6 @@ options:
     description: Chain id.
     type: str
     required: true
-  node:
-    description: CometBFT RPC of a node, for C(--node).
-    type: str
-    required: true
-  binary:
-    description: The chain CLI.
-    type: path
-    default: virtengine
-  home:
-    description: CLI home (C(--home)); empty uses the CLI's default.
-    type: path
-    default: ""
   fees:
     description: Fees, for example C(5000uve); empty for none.
     type: str
@@ -107,6 +97,7 @@ import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._chain_cli import ChainCLIError, chain_cli_argument_spec, run_chain_cli
 from ansible_collections.virtengine.incident_response.plugins.module_utils._encryption_tx import (
     RevokeError,
     revoked_in,
@@ -115,29 +106,15 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._encr
 )
 
 
-def cli(module, *args, **kwargs):
-    params = module.params
-    argv = [module.get_bin_path(params["binary"], required=True)] + list(args)
-    if params["home"]:
-        argv += ["--home", params["home"]]
-    rc, out, err = module.run_command(argv, **kwargs)
-    if rc != 0:
-        raise RevokeError("%s %s failed (rc %d): %s" % (params["binary"], " ".join(args[:2]), rc, (err or out).strip()[-500:]))
-    return out
-
-
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=chain_cli_argument_spec(
             key_fingerprint=dict(type="str", required=True, no_log=False),
             sender=dict(type="str", required=True),
             from_key=dict(type="str", required=True, no_log=False),
             keyring_backend=dict(type="str", default="file", no_log=False),
             keyring_passphrase=dict(type="str", default="", no_log=True),
             chain_id=dict(type="str", required=True),
-            node=dict(type="str", required=True),
-            binary=dict(type="path", default="virtengine"),
-            home=dict(type="path", default=""),
             fees=dict(type="str", default=""),
             timeout=dict(type="float", default=60),
         ),
@@ -160,24 +137,24 @@ def main():
         unsigned_path = os.path.join(workdir, "unsigned.json")
         with open(unsigned_path, "w") as handle:
             json.dump(unsigned, handle)
-        signed = cli(module, "tx", "sign", unsigned_path, "--from", params["from_key"], "--chain-id", params["chain_id"],
-                     "--keyring-backend", params["keyring_backend"], "--node", params["node"], "--output", "json",
-                     data=params["keyring_passphrase"] if params["keyring_backend"] == "file" else None)
+        signed = run_chain_cli(module, "tx", "sign", unsigned_path, "--from", params["from_key"], "--chain-id", params["chain_id"],
+                               "--keyring-backend", params["keyring_backend"], "--node", params["node"], "--output", "json",
+                               data=params["keyring_passphrase"] if params["keyring_backend"] == "file" else None)
         signed_path = os.path.join(workdir, "signed.json")
         with open(signed_path, "w") as handle:
             handle.write(signed)
-        sent = tx_response(cli(module, "tx", "broadcast", signed_path, "--node", params["node"], "--output", "json"), "broadcast")
+        sent = tx_response(run_chain_cli(module, "tx", "broadcast", signed_path, "--node", params["node"], "--output", "json"), "broadcast")
         txhash = sent["txhash"]
         deadline = time.time() + params["timeout"]
         while True:
             try:
-                found = tx_response(cli(module, "query", "tx", txhash, "--node", params["node"], "--output", "json"), "query tx")
+                found = tx_response(run_chain_cli(module, "query", "tx", txhash, "--node", params["node"], "--output", "json"), "query tx")
                 break
-            except RevokeError as error:
-                if "refused" in str(error) or time.time() > deadline:
+            except (RevokeError, ChainCLIError) as error:
+                if isinstance(error, RevokeError) or time.time() > deadline:
                     raise
                 time.sleep(1)
-    except RevokeError as error:
+    except (RevokeError, ChainCLIError) as error:
         module.fail_json(msg=str(error), unsigned_tx=unsigned, committed=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -275,10 +275,9 @@ def compare_islands(module, endpoints, found):
     pairs = comparisons(found)
     queries = [dict(by_name[other["top_member"]], name="%s@%s" % (other["id"], island["id"]), height=island["max_height"])
                for island, other in pairs]
-    answers = query_endpoints(module, queries, lambda client, query: client.commit(query["height"]))
+    answers = query_endpoints(module, queries, lambda client, query: client.block_hash(query["height"]))
     for (island, other), query in zip(pairs, queries):
-        result, _error = answers[query["name"]]
-        record_comparison(island, other, result["signed_header"]["commit"]["block_id"]["hash"] if result else None)
+        record_comparison(island, other, answers[query["name"]][0])
 
 
 if __name__ == "__main__":

@@ -102,6 +102,16 @@ def test_three_against_one_names_the_canonical_island_and_resyncs_the_isolated_v
         assert state_file.read_bytes() == state_before
         assert (set(backups.iterdir()) if backups.exists() else set()) == existing_backups
 
+        # --check with the confirmation: the plan runs in check mode; nothing is stopped, reset or backed up.
+        stranded_height = localnet.height("validator4")
+        checked = run_playbook(PLAYBOOK, "--check", extra_vars=dict(FAST, play002_resync_stranded=True, ir_confirm="minority_resync"),
+                               env={"IR_REPORT_DIR": str(report_dir)})
+        assert checked.rc == 0, checked.raw[-3000:]  # check mode shows the plan and skips the verification
+        assert [(c["action"], c["decision"], c["check_mode"]) for c in _report(report_dir)["data"]["confirmations"]] == [("minority_resync", "confirmed", True)]
+        assert state_file.read_bytes() == state_before
+        assert (set(backups.iterdir()) if backups.exists() else set()) == existing_backups
+        assert localnet.height("validator4") == stranded_height, "validator4 must still run, at its stranded height"
+
         confirm = dict(FAST, play002_resync_stranded=True, ir_confirm="minority_resync", play002_verify_timeout=10)
         confirmed = run_playbook(PLAYBOOK, extra_vars=confirm, env={"IR_REPORT_DIR": str(report_dir)})
         assert confirmed.rc != 0, "still partitioned: verification must fail"

@@ -5,10 +5,12 @@ evidence fetched and verified on the controller, isolation only when confirmed, 
 
 import hashlib
 import json
+import time
 
 import pytest
 from conftest import REPO, run_playbook
 from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
+from virtengine_standin import StandinChain
 
 PLAYBOOK = REPO / "playbooks" / "play003_data_breach.yml"
 
@@ -69,3 +71,42 @@ def test_isolation_that_would_cut_the_controller_is_refused(lab, report_dir, tmp
     assert "the controller would be cut" in refused and CONTROLLER_IP in refused
     assert "-P INPUT ACCEPT" in lab.rules() and "DROP" not in lab.rules()
     assert lab.reachable(ATTACKER_IP) and lab.reachable(CONTROLLER_IP)
+
+
+def test_credential_revocation_hook_is_gated_on_its_own(lab, report_dir, tmp_path):
+    """The SEC-001 hook: revoke_key confirmed revokes the key (stand-in chain); isolation, not confirmed, stays off."""
+    fingerprint, owner, passphrase = "AB" * 32, "virtengine1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "breach-vault-pass"
+    with StandinChain(tmp_path / "chain", passphrase) as chain:
+        chain.add_key(fingerprint, owner, int(time.time()) - 86400)
+        run = _run(lab, report_dir, tmp_path, play003_isolation_allow=[CONTROLLER_IP], ir_confirm="revoke_key",
+                   play003_revoke_keys=[{"fingerprint": fingerprint}], key_compromise_from_key="security-admin",
+                   key_compromise_keyring_passphrase=passphrase, key_compromise_binary=str(chain.binary),
+                   key_compromise_home=str(chain.home), key_compromise_grpc_endpoint=chain.grpc_endpoint)
+        assert chain.keys()[0]["revoked_at"] > 0
+        (revocation,) = run.result("Revoke the key on chain")["results"]
+        assert revocation["committed"] is True
+    (markdown,) = sorted(report_dir.glob("*-play003.md"))
+    assert "Compromised keys" in markdown.read_text() and "revoked" in markdown.read_text()
+    assert passphrase not in run.raw and passphrase not in markdown.read_text()
+    decisions = {row["action"]: row["decision"] for row in json.loads(sorted(report_dir.glob("*-play003.json"))[0].read_text())["data"]["confirmations"]}
+    assert decisions == {"isolate_hosts": "refused", "revoke_key": "confirmed"}
+    assert "-P INPUT ACCEPT" in lab.rules() and lab.reachable(ATTACKER_IP)
+
+
+def test_check_mode_confirmed_changes_nothing(lab, report_dir, tmp_path):
+    """--check with both containment actions confirmed: no isolation, no evidence written on the host, no revocation."""
+    passphrase = "breach-vault-pass"
+    with StandinChain(tmp_path / "chain", passphrase) as chain:
+        chain.add_key("CD" * 32, "virtengine1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", int(time.time()) - 86400)
+        run = run_playbook(PLAYBOOK, "--check", inventory=lab.inventory(tmp_path / "inventory.json"),
+                           extra_vars=_vars(lab, report_dir, tmp_path, play003_isolation_allow=[CONTROLLER_IP], ir_confirm="isolate_hosts,revoke_key",
+                                            play003_revoke_keys=[{"fingerprint": "CD" * 32}], key_compromise_from_key="security-admin",
+                                            key_compromise_keyring_passphrase=passphrase, key_compromise_binary=str(chain.binary),
+                                            key_compromise_home=str(chain.home), key_compromise_grpc_endpoint=chain.grpc_endpoint),
+                           env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+        assert run.rc == 0, run.raw[-4000:]
+        assert chain.keys()[0]["revoked_at"] == 0
+        assert not [c for c in chain.calls() if c[0] == "tx"]
+    assert "-P INPUT ACCEPT" in lab.rules() and "DROP" not in lab.rules()
+    assert lab.reachable(ATTACKER_IP) and lab.reachable(CONTROLLER_IP)
+    assert not (tmp_path / "evidence-on-host").exists()

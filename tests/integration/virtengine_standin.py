@@ -12,21 +12,149 @@ It follows the Cosmos SDK v0.53 CLI that ``virtengine`` is built on, for the thr
   with exactly ``sender`` and ``key_fingerprint`` (there is no ``reason`` field) is rejected with code 2 as the SDK's
   unknown-field check does.
 - ``query tx HASH --node URL --output json``: the committed TxResponse (height, code, the transaction under ``tx``
-  with ``@type /cosmos.tx.v1beta1.Tx``), or "Error: tx (HASH) not found" and exit 1.
+  with ``@type /cosmos.tx.v1beta1.Tx``, block ``timestamp``, and the ``message`` event with ``action``, ``sender`` and
+  ``module`` that the SDK indexes), or "Error: tx (HASH) not found" and exit 1.
+- ``query txs --query "message.sender='ADDR' [AND tx.height>=N ...]" --page P --limit L --node URL --output json``:
+  a SearchTxsResult (``total_count``, ``count``, ``page_number``, ``page_total``, ``limit`` as strings, ``txs``) over
+  the committed transactions whose indexed events match every condition, oldest first.
 
-State lives in ``--home``: ``passphrase`` (the keyring's), ``txs/<hash>.json``, and ``calls.jsonl`` (argv only).
+A committed revocation also sets ``revoked_at`` (block time, unix seconds) on the key in ``keys.json``, the state
+that the gRPC stand-in (virtengine_grpc_standin.py) serves, as the chain's RevokeRecipientKey does.
+
+State lives in ``--home``: ``passphrase`` (the keyring's), ``txs/<hash>.json``, ``keys.json`` and ``calls.jsonl``
+(argv only).
 """
 
 import hashlib
 import json
+import re
+import subprocess
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 REVOKE = "/virtengine.encryption.v1.MsgRevokeRecipientKey"
+CONDITION = re.compile(r"^\s*([\w.]+)\s*(=|>=|<=|>|<)\s*(?:'([^']*)'|(\d+))\s*$")
+
+
+def commit(home, tx, txhash, height, block_time):
+    """Store a committed TxResponse as the chain would index it; returns it."""
+    message = tx["body"]["messages"][0]
+    attributes = [{"key": "action", "value": message["@type"], "index": True},
+                  {"key": "sender", "value": message.get("sender") or message.get("from_address"), "index": True},
+                  {"key": "module", "value": message["@type"].split(".")[1], "index": True}]
+    committed = {"height": str(height), "txhash": txhash, "codespace": "", "code": 0, "data": "", "raw_log": "", "logs": [], "info": "",
+                 "gas_wanted": "200000", "gas_used": "61234", "tx": dict(tx, **{"@type": "/cosmos.tx.v1beta1.Tx"}),
+                 "timestamp": datetime.fromtimestamp(block_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "events": [{"type": "message", "attributes": attributes}]}
+    (home / "txs").mkdir(exist_ok=True)
+    (home / "txs" / (txhash + ".json")).write_text(json.dumps(committed))
+    return committed
+
+
+def matches(response, conditions):
+    for key, operator, text, number in conditions:
+        if key == "tx.height":
+            height, wanted = int(response["height"]), int(number)
+            if not {"=": height == wanted, ">=": height >= wanted, "<=": height <= wanted, ">": height > wanted, "<": height < wanted}[operator]:
+                return False
+            continue
+        kind, attribute = key.rsplit(".", 1)
+        if not any(e["type"] == kind and a["key"] == attribute and a["value"] == text for e in response["events"] for a in e["attributes"]):
+            return False
+    return True
+
+
+def search(home, query, page, limit):
+    conditions = []
+    for part in query.split(" AND "):
+        match = CONDITION.match(part)
+        if not match:
+            raise ValueError("invalid query %r" % query)
+        conditions.append(match.groups())
+    txs = [json.loads(p.read_text()) for p in (home / "txs").glob("*.json")] if (home / "txs").exists() else []
+    found = sorted((t for t in txs if matches(t, conditions)), key=lambda t: (int(t["height"]), t["txhash"]))
+    chunk = found[(page - 1) * limit:page * limit]
+    return {"total_count": str(len(found)), "count": str(len(chunk)), "page_number": str(page),
+            "page_total": str(max(1, -(-len(found) // limit))), "limit": str(limit), "txs": chunk}
 
 
 def option(argv, name):
     return argv[argv.index(name) + 1] if name in argv else None
+
+
+class StandinChain(object):
+    """Both stand-ins as one chain for a test: a ``virtengine`` wrapper of this script, and the gRPC stand-in
+    (virtengine_grpc_standin.py) serving ``keys.json`` of the same home. Use as a context manager."""
+
+    def __init__(self, root, passphrase):
+        self.home = Path(root) / "cli-home"
+        self.binary = Path(root) / "virtengine"
+        self.passphrase = passphrase
+        self.server = None
+        self.grpc_endpoint = None
+
+    def __enter__(self):
+        self.home.mkdir(parents=True)
+        (self.home / "passphrase").write_text(self.passphrase)
+        (self.home / "keys.json").write_text("[]")
+        self.binary.write_text('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, Path(__file__).resolve()))
+        self.binary.chmod(0o700)
+        announce = self.home / "grpc.out"
+        with announce.open("w") as out:
+            self.server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("virtengine_grpc_standin.py")), "--home", str(self.home)],
+                                           stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while not announce.read_text().startswith("listening "):
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gRPC stand-in did not start: %s" % announce.read_text()[-2000:])
+                time.sleep(0.1)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.grpc_endpoint = announce.read_text().split()[1]
+        return self
+
+    def __exit__(self, *_exc):
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+
+    def add_key(self, fingerprint, owner, registered_at, revoked_at=0, label=""):
+        keys = self.keys()
+        keys.append({"address": owner, "public_key": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=", "key_fingerprint": fingerprint,
+                     "algorithm_id": "X25519-XSALSA20-POLY1305", "registered_at": registered_at, "revoked_at": revoked_at, "label": label})
+        (self.home / "keys.json").write_text(json.dumps(keys))
+
+    def add_transfer(self, sender, height, block_time):
+        """A committed MsgSend by ``sender``; returns its hash."""
+        tx = {"body": {"messages": [{"@type": "/cosmos.bank.v1beta1.MsgSend", "from_address": sender, "to_address": sender,
+                                     "amount": [{"denom": "uve", "amount": "1"}]}], "memo": ""}, "auth_info": {}, "signatures": ["c2ln"]}
+        txhash = hashlib.sha256(("%s/%d" % (sender, height)).encode()).hexdigest().upper()
+        commit(self.home, tx, txhash, height, block_time)
+        return txhash
+
+    def keys(self):
+        return json.loads((self.home / "keys.json").read_text())
+
+    def calls(self):
+        path = self.home / "calls.jsonl"
+        return [json.loads(line)[:2] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def revoke_keys(home, fingerprints, block_time):
+    path = home / "keys.json"
+    if path.exists():
+        keys = json.loads(path.read_text())
+        for key in keys:
+            if key["key_fingerprint"] in fingerprints and not key.get("revoked_at"):
+                key["revoked_at"] = block_time
+        path.write_text(json.dumps(keys))
 
 
 def main(argv):
@@ -56,10 +184,9 @@ def main(argv):
         response = {"height": "0", "txhash": txhash, "codespace": "sdk" if code else "", "code": code, "data": "", "raw_log": log,
                     "logs": [], "info": "", "gas_wanted": "0", "gas_used": "0", "tx": None, "timestamp": "", "events": []}
         if not code:
-            (home / "txs").mkdir(exist_ok=True)
-            committed = dict(response, height="42", gas_wanted="200000", gas_used="61234",
-                             tx=dict(tx, **{"@type": "/cosmos.tx.v1beta1.Tx"}), timestamp="2026-11-27T03:40:00Z")
-            (home / "txs" / (txhash + ".json")).write_text(json.dumps(committed))
+            block_time = int(time.time())
+            commit(home, tx, txhash, 42, block_time)
+            revoke_keys(home, [m["key_fingerprint"] for m in tx["body"]["messages"]], block_time)
         print(json.dumps(response))
         return 0
     if command == ["query", "tx"]:
@@ -68,6 +195,13 @@ def main(argv):
             sys.stderr.write("Error: tx (%s) not found\n" % argv[2])
             return 1
         print(path.read_text())
+        return 0
+    if command == ["query", "txs"]:
+        try:
+            print(json.dumps(search(home, option(argv, "--query"), int(option(argv, "--page") or 1), int(option(argv, "--limit") or 100))))
+        except ValueError as error:
+            sys.stderr.write("Error: %s\n" % error)
+            return 1
         return 0
     sys.stderr.write("Error: unknown command %r (stand-in)\n" % " ".join(command))
     return 1

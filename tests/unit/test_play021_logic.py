@@ -49,6 +49,15 @@ def test_a_silent_node_is_down_and_disk_and_peers_are_reported():
     assert (row["free_gb"], row["data_mb"], row["peers"]) == (5.0, 2.5, 4)
 
 
+def test_state_sync_needs_the_smallest_data_directory_of_a_node_in_sync():
+    storage = {"validator1": {"data_bytes": 9e6}, "validator2": {"data_bytes": 4e6}, "fullnode1": {"data_bytes": 1e6},
+               "validator3": {"msg": "unreachable"}}
+    lag_report = lag_rows(_nodes(150), ["validator1", "validator2", "validator3", "fullnode1"], storage=storage)
+    assert lag_report["far_behind"] == ["fullnode1"]
+    assert lag_report["in_sync_min_data_bytes"] == 4e6
+    assert lag_rows(_nodes(150), ["fullnode1"], storage=storage)["in_sync_min_data_bytes"] is None
+
+
 def _sample(at, lag, advance=0):
     nodes = copy.deepcopy(_nodes(lag))
     for node in nodes:

@@ -27,6 +27,14 @@ def test_status_result_is_returned():
     assert status["node_info"]["moniker"] == "validator1"
 
 
+def test_block_hash_at_a_height_from_a_real_commit():
+    with FixtureNode("healthy", "validator2") as node:
+        block_hash = CometRPC(node.url).block_hash(365)
+        asked = [q for m, q in node.requests if m == "commit"]
+    assert asked == [{"height": "365"}]
+    assert block_hash == "02D03392147D1755F5EACA0C5EFE55A7C8CC68C30ABEE0BD01D93D2B99FB3EC0"
+
+
 def test_validators_are_read_page_by_page_from_a_real_paged_answer():
     files = sorted((FIXTURES / "paged").glob("validators_*_page*_per3.json"))
     height = files[0].name.split("_")[1]
