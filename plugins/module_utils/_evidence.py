@@ -17,17 +17,11 @@ import json
 import os
 import tarfile
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._digest import sha256_file
+
 ARCHIVE = "evidence.tar.gz"
 MANIFEST = "manifest.sha256"
 CUSTODY = "custody.json"
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _files_under(path):

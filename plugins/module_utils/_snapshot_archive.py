@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import hashlib
 import os
 import posixpath
 import subprocess
@@ -35,14 +34,6 @@ def archive_format(path):
         if path.endswith(suffix):
             return kind
     raise SnapshotError("%s: unknown archive type; expected one of %s" % (path, ", ".join(s for s, _kind in FORMATS)))
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Stream:

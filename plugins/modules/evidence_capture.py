@@ -114,13 +114,13 @@ import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._digest import sha256_file
 from ansible_collections.virtengine.incident_response.plugins.module_utils._evidence import (
     ARCHIVE,
     CUSTODY,
     MANIFEST,
     build_archive,
     manifest_text,
-    sha256_file,
     write_private,
 )
 

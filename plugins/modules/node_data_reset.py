@@ -194,6 +194,7 @@ import shutil
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._digest import sha256_file
 from ansible_collections.virtengine.incident_response.plugins.module_utils._node_home import (
     ADDRBOOK_FILE,
     STATE_FILE,
@@ -208,7 +209,6 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._snap
     SnapshotError,
     extract,
     inspect,
-    sha256_of,
 )
 
 # Unpacking needs a little more than the archive's content (directory blocks, database growth at start).
@@ -222,7 +222,7 @@ def _check_snapshot(module, params):
     if not re.match(r"^[0-9a-f]{64}$", expected):
         module.fail_json(msg="snapshot_sha256=%r is not a SHA-256 in hex: pass the checksum published with the snapshot"
                              % params["snapshot_sha256"])
-    actual = sha256_of(path)
+    actual = sha256_file(path)
     if actual != expected:
         module.fail_json(msg="%s has SHA-256 %s, expected %s: corrupt or wrong file; nothing was deleted" % (path, actual, expected))
     try:

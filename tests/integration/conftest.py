@@ -144,6 +144,15 @@ def module_run(tmp_path):
 
 
 @pytest.fixture
+def localhost_inventory(tmp_path):
+    """An inventory of localhost alone, run with the controller's Python (playbooks that only talk to services)."""
+    path = tmp_path / "hosts.yml"
+    path.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
+                                                                "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
+    return path
+
+
+@pytest.fixture
 def report_dir():
     with tempfile.TemporaryDirectory(prefix="ve-ir-reports-") as directory:
         yield Path(directory)

@@ -30,14 +30,6 @@ def services(test_services):
 
 
 @pytest.fixture
-def inventory(tmp_path):
-    path = tmp_path / "hosts.yml"
-    path.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
-                                                                "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
-    return path
-
-
-@pytest.fixture
 def refused_url():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -71,11 +63,11 @@ def calm_then_raise(services, errors, before_raise=None):
     return raised_at
 
 
-def play020(services, inventory, report_dir, **extra):
+def play020(services, localhost_inventory, report_dir, **extra):
     variables = {"error_rates_prometheus_url": services["prometheus"], "error_rates_rate_window": WINDOW, "error_rates_lookback": "3m",
                  "error_rates_step": "1s", "ir_report_dir": str(report_dir)}
     variables.update(extra)
-    return run_playbook(PLAYBOOK, inventory=inventory, extra_vars=variables)
+    return run_playbook(PLAYBOOK, inventory=localhost_inventory, extra_vars=variables)
 
 
 def report(report_dir):
@@ -92,7 +84,7 @@ def git(repo, *args, when=None):
     subprocess.run(["git", "-C", str(repo)] + list(args), env=env, capture_output=True, check=True)
 
 
-def test_a_deployment_before_the_rise_is_the_likely_cause_and_rollback_waits_for_confirmation(services, inventory, report_dir, tmp_path):
+def test_a_deployment_before_the_rise_is_the_likely_cause_and_rollback_waits_for_confirmation(services, localhost_inventory, report_dir, tmp_path):
     repo = tmp_path / "deploy"
     repo.mkdir()
     git(repo, "init", "-q")
@@ -103,7 +95,7 @@ def test_a_deployment_before_the_rise_is_the_likely_cause_and_rollback_waits_for
     raised_at = calm_then_raise(services, [error("market", "1101", "validation", 5), error("veid", "1201", "internal", 2),
                                            error("provider", "1401", "external", 1)],
                                 before_raise=lambda: git(repo, "commit", "-q", "--allow-empty", "-m", "release v1.5.0"))
-    run = play020(services, inventory, report_dir, error_rates_deploy_repo=str(repo), error_rates_binary_previous=str(previous),
+    run = play020(services, localhost_inventory, report_dir, error_rates_deploy_repo=str(repo), error_rates_binary_previous=str(previous),
                   error_rates_binary_hosts=["localhost"], node_binary=str(current))
     assert run.rc == 0, run.raw[-3000:]
     doc = report(report_dir)
@@ -120,9 +112,9 @@ def test_a_deployment_before_the_rise_is_the_likely_cause_and_rollback_waits_for
     assert current.read_text() == "current build\n" and not list(tmp_path.glob("virtengine.*~"))
 
 
-def test_errors_mostly_from_a_dependency_point_to_it_and_a_high_ratio_is_sev2(services, inventory, report_dir):
+def test_errors_mostly_from_a_dependency_point_to_it_and_a_high_ratio_is_sev2(services, localhost_inventory, report_dir):
     calm_then_raise(services, [error("provider", "1401", "external", 12), error("market", "1101", "validation", 3)])
-    run = play020(services, inventory, report_dir)
+    run = play020(services, localhost_inventory, report_dir)
     assert run.rc == 0, run.raw[-3000:]
     analysis = report(report_dir)["data"]["analysis"]
     assert analysis["likely_cause"] == "external dependency"
@@ -131,16 +123,16 @@ def test_errors_mostly_from_a_dependency_point_to_it_and_a_high_ratio_is_sev2(se
     assert analysis["changes"] == []
 
 
-def test_unreachable_prometheus_fails_clearly(inventory, report_dir, refused_url):
-    run = run_playbook(PLAYBOOK, inventory=inventory, extra_vars={"error_rates_prometheus_url": refused_url, "ir_report_dir": str(report_dir)})
+def test_unreachable_prometheus_fails_clearly(localhost_inventory, report_dir, refused_url):
+    run = run_playbook(PLAYBOOK, inventory=localhost_inventory, extra_vars={"error_rates_prometheus_url": refused_url, "ir_report_dir": str(report_dir)})
     assert run.rc != 0
     failure = run.result("Read the top error sources")
     assert failure["error_kind"] == "unreachable" and refused_url in failure["msg"] and "is Prometheus running" in failure["msg"]
     assert not list(report_dir.glob("*-play020.json"))
 
 
-def test_bad_promql_fails_with_the_parser_message(services, inventory, report_dir):
-    run = play020(services, inventory, report_dir, error_rates_selector='{module="market"')
+def test_bad_promql_fails_with_the_parser_message(services, localhost_inventory, report_dir):
+    run = play020(services, localhost_inventory, report_dir, error_rates_selector='{module="market"')
     assert run.rc != 0
     failure = run.result("Read the top error sources")
     assert failure["error_kind"] == "promql" and "bad_data" in failure["msg"] and "parse error" in failure["msg"]

@@ -27,14 +27,6 @@ def postgres(test_services):
     return test_services("postgres")["postgres"]
 
 
-@pytest.fixture
-def inventory(tmp_path):
-    path = tmp_path / "hosts.yml"
-    path.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
-                                                                "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
-    return path
-
-
 def admin(postgres, sql):
     """Run ``sql`` as the operator and return all rows (the test's view of the server)."""
     host, port = postgres
@@ -110,7 +102,7 @@ def sessions(postgres):
         held.close()
 
 
-def play022(postgres, inventory, report_dir, *args, **extra):
+def play022(postgres, localhost_inventory, report_dir, *args, **extra):
     host, port = postgres
     variables = {
         "db_connections_login_host": host, "db_connections_login_port": port, "db_connections_login_user": "ir_operator",
@@ -121,7 +113,7 @@ def play022(postgres, inventory, report_dir, *args, **extra):
     }
     variables.update(extra)
     started = time.monotonic()
-    run = run_playbook(PLAYBOOK, *args, inventory=inventory, extra_vars=variables)
+    run = run_playbook(PLAYBOOK, *args, inventory=localhost_inventory, extra_vars=variables)
     run.seconds = time.monotonic() - started
     return run
 
@@ -135,8 +127,8 @@ def report(report_dir):
 EVERYONE = {"ve-api", "ve-batch", "ve-reporting", "ve-admin", "virtengine-ir-play022", "ve-standby", "ve-idle", "ve-fresh"}
 
 
-def test_diagnosis_reports_the_sessions_and_terminates_nothing_without_confirmation(postgres, sessions, inventory, report_dir):
-    run = play022(postgres, inventory, report_dir)
+def test_diagnosis_reports_the_sessions_and_terminates_nothing_without_confirmation(postgres, sessions, localhost_inventory, report_dir):
+    run = play022(postgres, localhost_inventory, report_dir)
     assert run.rc == 0, run.raw[-3000:]
     doc = report(report_dir)
     diagnosis = doc["data"]["diagnosis"]
@@ -158,16 +150,16 @@ def test_diagnosis_reports_the_sessions_and_terminates_nothing_without_confirmat
     assert PASSWORDS["ir_operator"] not in run.raw and PASSWORDS["ir_operator"] not in json.dumps(doc)
 
 
-def test_check_mode_with_confirmation_terminates_nothing(postgres, sessions, inventory, report_dir):
-    run = play022(postgres, inventory, report_dir, "--check", ir_confirm="terminate_queries")
+def test_check_mode_with_confirmation_terminates_nothing(postgres, sessions, localhost_inventory, report_dir):
+    run = play022(postgres, localhost_inventory, report_dir, "--check", ir_confirm="terminate_queries")
     assert run.rc == 0, run.raw[-3000:]
     assert report(report_dir)["data"]["terminated"] == []
     assert EVERYONE <= sessions.alive()
 
 
-def test_confirmed_termination_ends_only_the_unprotected_long_query(postgres, sessions, inventory, report_dir):
+def test_confirmed_termination_ends_only_the_unprotected_long_query(postgres, sessions, localhost_inventory, report_dir):
     victim = sessions.pid("ve-api")
-    run = play022(postgres, inventory, report_dir, ir_confirm="terminate_queries")
+    run = play022(postgres, localhost_inventory, report_dir, ir_confirm="terminate_queries")
     assert run.rc == 0, run.raw[-3000:]
     doc = report(report_dir)
     assert [(row["pid"], row["terminated"]) for row in doc["data"]["terminated"]] == [(victim, True)]
@@ -178,8 +170,8 @@ def test_confirmed_termination_ends_only_the_unprotected_long_query(postgres, se
     assert [e["decision"] for e in doc["data"]["confirmations"]] == ["confirmed"]
 
 
-def test_wrong_password_fails_clearly_and_changes_nothing(postgres, sessions, inventory, report_dir):
-    run = play022(postgres, inventory, report_dir, ir_confirm="terminate_queries", db_connections_login_password="not-the-password")
+def test_wrong_password_fails_clearly_and_changes_nothing(postgres, sessions, localhost_inventory, report_dir):
+    run = play022(postgres, localhost_inventory, report_dir, ir_confirm="terminate_queries", db_connections_login_password="not-the-password")
     assert run.rc != 0
     failure = run.result("Read connections")
     assert failure["failed"] and 'password authentication failed for user "ir_operator"' in failure["msg"]
@@ -188,15 +180,15 @@ def test_wrong_password_fails_clearly_and_changes_nothing(postgres, sessions, in
     assert not list(report_dir.glob("*-play022.json"))
 
 
-def test_bad_threshold_is_refused_before_connecting(postgres, inventory, report_dir):
-    run = play022(postgres, inventory, report_dir, db_connections_terminate_after_seconds=0)
+def test_bad_threshold_is_refused_before_connecting(postgres, localhost_inventory, report_dir):
+    run = play022(postgres, localhost_inventory, report_dir, db_connections_terminate_after_seconds=0)
     assert run.rc != 0
     assert "terminate_after_seconds=0" in run.raw and "Nothing was queried or changed" in run.raw
 
 
-def test_exhausted_pool_gets_the_confirmed_limit_through_alter_system(postgres, sessions, inventory, report_dir):
+def test_exhausted_pool_gets_the_confirmed_limit_through_alter_system(postgres, sessions, localhost_inventory, report_dir):
     try:
-        run = play022(postgres, inventory, report_dir, ir_confirm="raise_connection_limit", db_connections_exhausted_ratio=0.05,
+        run = play022(postgres, localhost_inventory, report_dir, ir_confirm="raise_connection_limit", db_connections_exhausted_ratio=0.05,
                       db_connections_raise_to=150)
         assert run.rc == 0, run.raw[-3000:]
         doc = report(report_dir)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._digest import sha256_file
 from ansible_collections.virtengine.incident_response.plugins.module_utils._evidence import (
     build_archive,
     manifest_text,
     read_manifest,
-    sha256_file,
     verify_directory,
     write_private,
 )
