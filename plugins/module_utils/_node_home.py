@@ -12,13 +12,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import fcntl
 import glob
 import os
 import shutil
+import socket
 import time
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import CometRPC, RPCError
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's import test
+    from urlparse import urlsplit  # type: ignore
+
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import RPCError, normalize_url
 from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import parse_signing_state
 
 KEY_FILE = os.path.join("config", "priv_validator_key.json")
@@ -40,27 +47,44 @@ def locked_databases(home):
     return locked
 
 
-def rpc_answers(url):
+def rpc_port_state(url, timeout=2.0):
+    """Whether the RPC address of ``url`` accepts TCP connections: ``"open"``, ``"closed"`` (refused) or ``"unknown"``.
+
+    A plain socket, so the answer never depends on an optional library being installed on the node (a check that
+    silently said "not answering" without ``requests`` would weaken the running-node guard).  A timeout or any
+    error other than a refusal is ``"unknown"``, and callers treat that as running: the check fails closed.
+    Raises ValueError naming a malformed URL.
+    """
     try:
-        client = CometRPC(url, timeout=2, retries=0)
-    except RPCError:
-        return False
+        parts = urlsplit(normalize_url(url))
+    except RPCError as exc:
+        raise ValueError("rpc_url: %s" % exc)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        client.status()
-        return True
-    except RPCError:
-        return False
-    finally:
-        client.close()
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return "open", "%s:%d" % (parts.hostname, port)
+    except OSError as exc:
+        if exc.errno == errno.ECONNREFUSED:
+            return "closed", "%s:%d" % (parts.hostname, port)
+        return "unknown", "%s:%d (%s)" % (parts.hostname, port, exc.strerror or str(exc) or exc.__class__.__name__)
 
 
 def running_reason(home, rpc_url=None):
-    """Why the node at ``home`` counts as running, or None when it is stopped."""
+    """Why the node at ``home`` counts as running, or None when it is stopped.
+
+    Running means: a database LOCK under ``data/`` is held, or (with ``rpc_url``) the RPC port accepts connections,
+    or whether it does cannot be told (timeout, unreachable): the guard fails closed.  ValueError for a bad URL.
+    """
     locked = locked_databases(home)
     if locked:
         return "%s locked by another process" % ", ".join(locked)
-    if rpc_url and rpc_answers(rpc_url):
-        return "its RPC %s answers" % rpc_url
+    if rpc_url:
+        state, where = rpc_port_state(rpc_url)
+        if state == "open":
+            return "its RPC %s answers: %s accepts connections" % (rpc_url, where)
+        if state == "unknown":
+            return ("whether its RPC %s is closed cannot be told: %s; stop the node and make sure its RPC port refuses "
+                    "connections, or leave rpc_url unset to rely on the database locks alone" % (rpc_url, where))
     return None
 
 

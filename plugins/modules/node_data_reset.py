@@ -21,7 +21,8 @@ description:
     must be plain files and directories under the data directory, and an archive holding key files is refused.
     C(priv_validator_state.json) and C(cs.wal) in an archive are left out.
   - Refuses to act on a running node. A node is running when its data directories are locked
-    (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when that RPC answers.
+    (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when its port accepts connections
+    or cannot be judged (a timeout counts as running: the check fails closed and needs no HTTP library).
   - Before a data reset, C(config/priv_validator_key.json) and C(data/priv_validator_state.json) are copied into a new
     directory under O(backup_dir) (mode 0700, files 0600). C(unsafe-reset-all) rewrites the signing state to height 0
     and a snapshot may carry another node's; either would let a validator sign twice at a height it already signed,
@@ -72,7 +73,7 @@ options:
     type: int
     default: 0
   rpc_url:
-    description: The node's RPC; if it answers, the node is running and the module refuses.
+    description: The node's RPC; if its port accepts connections (or does not refuse them), the module refuses.
     type: str
   backup_dir:
     description: Directory for the backups (a timestamped directory is created in it). Default C(<home>/backups).
@@ -283,7 +284,10 @@ def main():
     if not os.path.isdir(os.path.join(home, "config")):
         module.fail_json(msg="home=%s has no config directory: is this the node's --home?" % home)
 
-    running = running_reason(home, params["rpc_url"])
+    try:
+        running = running_reason(home, params["rpc_url"])
+    except ValueError as exc:
+        module.fail_json(msg="%s; nothing was changed" % exc)
     if running:
         module.fail_json(msg="refusing to reset %s: the node at %s is running (%s); stop it first "
                              "(node_service_action=stopped through the gate)" % (what, home, running))

@@ -15,7 +15,8 @@ description:
   - Runs C(<binary> <command...> [--hard] --home <home>) (for example C(virtengine rollback) or C(cometbft rollback))
     once per height to go back, from O(current_height) to O(target_height), or O(heights) times.
   - Refuses to act on a running node. A node is running when its data directories are locked
-    (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when that RPC answers.
+    (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when its port accepts connections
+    or cannot be judged (a timeout counts as running: the check fails closed and needs no HTTP library).
   - Backs up C(config/priv_validator_key.json) and C(data/priv_validator_state.json) first, into a new directory
     under O(backup_dir) (mode 0700, files 0600). The key's contents are never read into the result.
   - A rollback never lowers the signing state (height/round/step in C(priv_validator_state.json)); if anything did,
@@ -64,7 +65,7 @@ options:
     description: Roll back this many heights. Mutually exclusive with O(target_height).
     type: int
   rpc_url:
-    description: The node's RPC; if it answers, the node is running and the module refuses.
+    description: The node's RPC; if its port accepts connections (or does not refuse them), the module refuses.
     type: str
   backup_dir:
     description: Directory for the signing-file backups (a timestamped directory is created in it).
@@ -208,7 +209,10 @@ def main():
         module.fail_json(msg="going back %d heights needs hard=true: without --hard a second rollback changes nothing "
                              "(the block is kept and re-executed at start)" % planned)
 
-    running = running_reason(home, params["rpc_url"])
+    try:
+        running = running_reason(home, params["rpc_url"])
+    except ValueError as exc:
+        module.fail_json(msg="%s; nothing was changed" % exc)
     if running:
         module.fail_json(msg="refusing to roll back: the node at %s is running (%s); "
                              "stop it first (node_service_action=stopped through the gate)" % (home, running))

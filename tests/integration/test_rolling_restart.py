@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Rolling restart of a live chain on the real local network: batches from voting power, the quorum guard, the gate."""
 
+import json
 import re
 import subprocess
 import threading
@@ -69,3 +70,18 @@ def test_quorum_guard_refuses_a_plan_that_would_halt_the_chain(localnet):
     finally:
         localnet.run("start", "validator4")
         localnet.wait_blocks("validator1", 2)
+
+
+def test_coordinated_restart_refuses_when_forks_cannot_cover_the_hosts(localnet, tmp_path):
+    """Hosts past the fork count would start a round of tasks later: the role says how to fix it and changes nothing."""
+    playbook = tmp_path / "coordinated.yml"
+    playbook.write_text(json.dumps([{
+        "hosts": "validators", "gather_facts": False,
+        "tasks": [{"name": "restart together", "ansible.builtin.include_role": {"name": "virtengine.incident_response.coordinated_restart"},
+                   "vars": {"coordinated_restart_hosts": ["validator3", "validator4"]}}],
+    }]))
+    before = _programs(localnet)
+    run = run_playbook(playbook, "--forks", "1", extra_vars={"ir_confirm": "coordinated_restart"})
+    assert run.rc != 0
+    assert "run with --forks 2" in run.raw and "Nothing was changed" in run.raw
+    assert _programs(localnet) == before

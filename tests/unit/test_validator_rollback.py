@@ -10,6 +10,7 @@ state: the case the guard exists for, which a real cometbft never produces.
 import fcntl
 import json
 import os
+import socket
 import stat
 
 import pytest
@@ -53,7 +54,35 @@ def test_refuses_a_running_node(home, run_module):
 def test_refuses_when_the_rpc_answers(home, run_module, serve):
     node = serve("healthy", "validator1")
     result = run_module(validator_rollback, {"home": str(home), "binary": "/bin/true", "heights": 1, "rpc_url": node.url})
-    assert result["failed"] and "is running (its RPC" in result["msg"] and "answers)" in result["msg"]
+    assert result["failed"] and "is running (its RPC" in result["msg"] and "accepts connections)" in result["msg"]
+
+
+def test_the_running_check_needs_no_http_library(home, run_module, serve, monkeypatch):
+    """Without requests on the node the RPC half of the guard still sees a listening node (it used to say "stopped")."""
+    from ansible_collections.virtengine.incident_response.plugins.module_utils import _cometbft_rpc
+    node = serve("healthy", "validator1")
+    monkeypatch.setattr(_cometbft_rpc, "requests", None)
+    monkeypatch.setattr(_cometbft_rpc, "HAS_REQUESTS", False)
+    result = run_module(validator_rollback, {"home": str(home), "binary": "/bin/true", "heights": 1, "rpc_url": node.url})
+    assert result["failed"] and "accepts connections" in result["msg"]
+
+
+def test_an_rpc_port_that_cannot_be_judged_counts_as_running(home, run_module, monkeypatch):
+    """A connect that times out (a firewall dropping packets, an overloaded host) is not proof of a stopped node."""
+    from ansible_collections.virtengine.incident_response.plugins.module_utils import _node_home
+
+    def dropped(address, timeout):
+        raise socket.timeout("timed out")
+    monkeypatch.setattr(_node_home.socket, "create_connection", dropped)
+    result = run_module(validator_rollback, {"home": str(home), "binary": "/bin/true", "heights": 1,
+                                             "rpc_url": "http://127.0.0.1:26657"})
+    assert result["failed"] and "cannot be told" in result["msg"] and "timed out" in result["msg"]
+    assert not (home / "backups").exists()
+
+
+def test_a_malformed_rpc_url_is_named(home, run_module):
+    result = run_module(validator_rollback, {"home": str(home), "binary": "/bin/true", "heights": 1, "rpc_url": "127.0.0.1:26657"})
+    assert result["failed"] and "rpc_url" in result["msg"] and "127.0.0.1:26657" in result["msg"] and "nothing was changed" in result["msg"]
 
 
 def test_more_than_one_height_needs_hard(home, run_module):
