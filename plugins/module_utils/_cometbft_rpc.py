@@ -18,6 +18,13 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import (  # noqa: F401 as_int: re-exported
+    ShapeError,
+    as_int,
+    read_commit,
+    read_validators_page,
+)
+
 try:
     from urllib.parse import urlencode, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's import test
@@ -64,17 +71,6 @@ def normalize_url(url):
         raise RPCError(text or repr(url), "invalid RPC URL; %s" % hint)
     del port  # read only so that a malformed port (":99999", ":abc") raises above
     return text.rstrip("/")
-
-
-def as_int(value, field="value"):
-    """Decode a CometBFT integer: int64/uint64 arrive as strings, int32 as numbers."""
-    if isinstance(value, bool):
-        raise ValueError("%s is a boolean, expected an integer" % field)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise ValueError("%s=%r is not an integer" % (field, value))
 
 
 def parse_time(text):
@@ -179,22 +175,30 @@ class CometRPC:
 
     def block_hash(self, height):
         """The hash of the block at ``height``, as this node committed it (what nodes at different heights can compare)."""
-        return self.commit(height)["signed_header"]["commit"]["block_id"]["hash"]
+        return read_commit(self.commit(height))["block_hash"]
 
     def block(self, height=None):
         return self.call("block", height=height)
 
     def validators(self, height=None, per_page=VALIDATORS_PER_PAGE):
-        """Every validator at ``height`` (all pages), in validator-index order."""
-        collected = []
+        """Every validator at ``height`` (all pages), in validator-index order: ``[{address, voting_power}]``.
+
+        ShapeError when the pages do not add up: a page that repeats an earlier one (a proxy ignoring ``page``), or
+        fewer validators than ``total`` once the pages run out.
+        """
+        collected, seen = [], set()
         page = 1
         while True:
-            result = self.call("validators", height=height, page=page, per_page=per_page)
-            batch = result.get("validators") or []
-            total = as_int(result.get("total", len(batch)), "total")
+            batch, total = read_validators_page(self.call("validators", height=height, page=page, per_page=per_page))
+            if any(v["address"] in seen for v in batch):
+                raise ShapeError("unsupported /validators answer: page %d repeats validators of an earlier page "
+                                 "(is a proxy dropping the page parameter?)" % page)
+            seen.update(v["address"] for v in batch)
             collected.extend(batch)
-            if not batch or len(collected) >= total:
+            if len(collected) >= total:
                 return collected
+            if not batch:
+                raise ShapeError("unsupported /validators answer: page %d is empty after %d of %d validators" % (page, len(collected), total))
             page += 1
 
 
@@ -225,7 +229,7 @@ def fan_out(function, items, max_workers=32):
     def guarded(item):
         try:
             return item, function(item), None
-        except RPCError as exc:
+        except (RPCError, ShapeError) as exc:
             return item, None, str(exc)
         except Exception as exc:  # a bug or an unexpected answer shape must not sink the others
             return item, None, "unexpected %s: %s" % (type(exc).__name__, exc)
