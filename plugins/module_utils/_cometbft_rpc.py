@@ -231,6 +231,8 @@ def fan_out(function, items, max_workers=32):
             return item, function(item), None
         except (RPCError, ShapeError) as exc:
             return item, None, str(exc)
+        except ValueError as exc:  # the pure readers' own checks (vote strings, bit arrays): their message says it
+            return item, None, "unusable answer: %s" % exc
         except Exception as exc:  # a bug or an unexpected answer shape must not sink the others
             return item, None, "unexpected %s: %s" % (type(exc).__name__, exc)
 
