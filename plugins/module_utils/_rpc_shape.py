@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shape of each CometBFT RPC answer the collection reads, checked in one place.
 
-Pure code, no I/O and no Ansible import (the RPC client and the pure decision modules use it). Every reader takes
+Pure code, no I/O and no Ansible import, built on ``_cometbft_rpc.Answer`` (which stays importable alone, for
+scripts/localnet). Every reader takes
 the JSON-RPC ``result`` of one endpoint and returns plain values, or raises ShapeError: ``unsupported /net_info
 answer: no result.peers[0].node_info (it has node_id, url); Tendermint v0.35 shape?``, never a KeyError or
 TypeError. Where another version's answer means the same thing, it is read:
@@ -12,7 +13,7 @@ TypeError. Where another version's answer means the same thing, it is read:
 - ``/net_info``: v0.34, v0.37, v0.38 ``peers[].node_info``; Tendermint v0.35 (and its forks, e.g. sei-tendermint)
   ``peers[].{node_id, url}`` with ``url`` ``mconn://<id>@<host>:<port>`` (tendermint/tendermint#8636), where
   direction and remote address are unknown (None);
-- ``/validators``, ``/commit``: int64 as strings in every version; ``block_id_flag`` a number (v0.34-v0.38) or
+- ``/validators`` (paged by ``CometRPC.validators``), ``/commit``: int64 as strings in every version; ``block_id_flag`` a number (v0.34-v0.38) or
   the protobuf enum name ``BLOCK_ID_FLAG_COMMIT`` that gRPC gateways print.
 """
 
@@ -22,93 +23,12 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import Answer, ShapeError, as_int
+
 NODE_ID = re.compile(r"^[0-9a-f]{40}$")
 # block_id_flag: 1 absent, 2 commit (signed for the block), 3 nil.
 BLOCK_ID_FLAGS = {"BLOCK_ID_FLAG_ABSENT": 1, "BLOCK_ID_FLAG_COMMIT": 2, "BLOCK_ID_FLAG_NIL": 3}
 _MCONN_URL = re.compile(r"^(?:[a-z]+://)?(?P<id>[^@/]+)@(?P<host>\[[^\]]+\]|[^:/]+):(?P<port>\d+)$")
-
-
-class ShapeError(ValueError):
-    """An RPC answer without a field the collection needs, or with a field of another type."""
-
-
-def as_int(value, field="value"):
-    """Decode a CometBFT integer: int64/uint64 arrive as strings, int32 as numbers."""
-    if isinstance(value, bool):
-        raise ValueError("%s is a boolean, expected an integer" % field)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise ValueError("%s=%r is not an integer" % (field, value))
-
-
-def _version_hint(endpoint, container):
-    """Which version's answer this looks like, from the keys of the object that lacked a field."""
-    keys = set(container) if isinstance(container, dict) else set()
-    if endpoint == "/net_info" and {"node_id", "url"} <= keys:
-        return "Tendermint v0.35 shape?"
-    if endpoint == "/status" and "NodeInfo" in keys:
-        return "Tendermint before v0.34 (capitalised keys)?"
-    if "jsonrpc" in keys:
-        return "the whole JSON-RPC envelope was passed instead of its result?"
-    return "another CometBFT/Tendermint version, or not a CometBFT node?"
-
-
-class Answer(object):
-    """One endpoint's answer, or a part of it, read by path; every failure is a ShapeError naming the path."""
-
-    def __init__(self, endpoint, value, where="result"):
-        self.endpoint, self.value, self.where = endpoint, value, where
-
-    def fail(self, what, container=None):
-        """Raise the ShapeError; the version hint is read from ``container`` (default: this part of the answer)."""
-        container = self.value if container is None else container
-        raise ShapeError("unsupported %s answer: %s; %s" % (self.endpoint, what, _version_hint(self.endpoint, container)))
-
-    def child(self, key, where=None):
-        where = where or "%s.%s" % (self.where, key)
-        if not isinstance(self.value, dict):
-            self.fail("%s is %s, not an object" % (self.where, type(self.value).__name__), self.value)
-        if key not in self.value:
-            have = ", ".join(sorted(self.value)[:8]) or "nothing"
-            self.fail("no %s (it has %s)" % (where, have), self.value)
-        return Answer(self.endpoint, self.value[key], where)
-
-    def get(self, path, kind=None, default=KeyError):
-        """The value at dotted ``path``; ``default`` when a part is missing (a ShapeError if none is given)."""
-        node = self
-        for key in path.split("."):
-            if default is not KeyError and not (isinstance(node.value, dict) and key in node.value):
-                if node.value is not None and not isinstance(node.value, dict):
-                    node.fail("%s is %s, not an object" % (node.where, type(node.value).__name__))
-                return default
-            node = node.child(key)
-        if kind is not None and not isinstance(node.value, kind) and not (default is not KeyError and node.value is None):
-            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            node.fail("%s is %r, not %s" % (node.where, node.value, names))
-        return default if node.value is None and default is not KeyError else node.value
-
-    def integer(self, path, default=KeyError):
-        value = self.get(path, default=default)
-        if value is default and default is not KeyError:
-            return default
-        try:
-            return as_int(value, path)
-        except ValueError:
-            self.fail("%s.%s is %r, not an integer" % (self.where, path, value))
-
-    def text(self, path, default=KeyError):
-        return self.get(path, str, default)
-
-    def items(self, path, optional=False):
-        """The list at ``path`` as Answers (``peers[0]``, ...); a missing or null list is empty when ``optional``."""
-        value = self.get(path, default=None) if optional else self.get(path)
-        if value is None and optional:
-            return []
-        if not isinstance(value, list):
-            self.fail("%s.%s is %s, not a list" % (self.where, path, type(value).__name__))
-        return [Answer(self.endpoint, item, "%s.%s[%d]" % (self.where, path, index)) for index, item in enumerate(value)]
 
 
 def node_id_error(value):
@@ -181,14 +101,6 @@ def read_net_info(result):
                       "is_outbound": bool(peer.get("is_outbound", default=False)), "remote_ip": peer.text("remote_ip", default=None),
                       "listen_addr": info.text("listen_addr", default=None)})
     return {"n_peers": answer.integer("n_peers", default=len(peers)), "peers": peers, "shape": shape}
-
-
-def read_validators_page(result):
-    """One ``/validators`` page -> ``(validators [{address, voting_power}], total)`` in validator-index order."""
-    answer = Answer("/validators", result)
-    validators = [{"address": v.text("address").upper(), "voting_power": v.integer("voting_power")}
-                  for v in answer.items("validators", optional=True)]
-    return validators, answer.integer("total", default=len(validators))
 
 
 def block_id_flag(value, where="block_id_flag"):
