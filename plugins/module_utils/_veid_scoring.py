@@ -259,6 +259,9 @@ def decide(validators, sidecars, models, chain, recipe="content", model_type="tr
     for host in validators:
         model = models.get(host) or {"error": "no model hash was read"}
         error = _field(model, "error", host, "models")
+        if not error and (model.get("unreachable") or model.get("failed")):
+            # A registered task result of a host that could not be reached or whose task failed.
+            error = model.get("msg") or "the model hash task did not run"
         hashes = _field(model, "hashes", host, "models") or {}
         if not isinstance(hashes, dict):
             raise ScoringInputError("models[%s].hashes is %r, expected {recipe: hex}" % (host, hashes))
