@@ -328,5 +328,7 @@ def decide(validators, sidecars, models, chain, recipe="content", model_type="tr
         verdict = "healthy"
         why.append("every sidecar serving; every model directory matches the %s %s" % (source, (reference or "?")[:12]))
     return {"verdict": verdict, "why": why, "restart_hosts": [h for h in down if h not in replace] if verdict != "systemic" else [],
-            "replace_hosts": replace if verdict == "model_mismatch" else [], "reference_hash": reference, "reference_source": source,
+            # Systemic because every model differs from the chain: the fix is still a (governance-approved) model per validator.
+            "replace_hosts": replace if verdict == "model_mismatch" or (every_differs_from_chain and not plan) else [],
+            "reference_hash": reference, "reference_source": source,
             "compare_recipe": compare_recipe, "on_chain_hash": on_chain, "rows": rows}
