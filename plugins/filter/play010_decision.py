@@ -25,11 +25,12 @@ options:
     elements: str
     required: true
   sidecars:
-    description: Host to its C(sidecar_health) endpoint result (C(state), C(error)).
+    description: The M(virtengine.incident_response.sidecar_health) result (its C(endpoints) are named after the hosts).
     type: dict
     required: true
-  models:
-    description: Host to C({hashes, metadata, expected_hash, error}) (the C(model_hash) result plus the sidecar's C(--expected-hash)).
+  host_vars:
+    description: C(hostvars); each validator's C(play010_model) (the M(virtengine.incident_response.model_hash) result)
+      and C(sidecar_expected_hash) are read from it. A host without C(play010_model) (unreachable) is reported as such.
     type: dict
     required: true
   chain:
@@ -49,7 +50,7 @@ options:
 EXAMPLES = r"""
 - name: Decide
   ansible.builtin.set_fact:
-    play010: "{{ groups['validators'] | virtengine.incident_response.play010_decision(sidecars, models, chain) }}"
+    play010: "{{ groups['validators'] | virtengine.incident_response.play010_decision(sidecar_health_result, hostvars, chain) }}"
 """
 
 RETURN = r"""
@@ -62,16 +63,24 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import ScoringInputError, decide
+from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import ScoringInputError, decide, replacement_problems
 
 
-def play010_decision(validators, sidecars, models, chain, recipe="content", model_type="trust_score"):
+def play010_decision(validators, sidecars, host_vars, chain, recipe="content", model_type="trust_score"):
     try:
-        return decide(list(validators), sidecars, models, chain, recipe, model_type)
+        endpoints = dict((endpoint["name"], endpoint) for endpoint in (sidecars or {}).get("endpoints") or [])
+        models = {}
+        for host in validators:
+            facts = host_vars[host] if host in host_vars else {}
+            model = facts.get("play010_model") or {"error": "the model directory was not hashed (host unreachable?)"}
+            models[host] = dict(model, expected_hash=facts.get("sidecar_expected_hash") or "")
+        return decide(list(validators), endpoints, models, chain, recipe, model_type)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise AnsibleFilterError("play010_decision: the inputs lack or mistype %s" % error)
     except ScoringInputError as error:
         raise AnsibleFilterError("play010_decision: %s" % error)
 
 
 class FilterModule(object):
     def filters(self):
-        return {"play010_decision": play010_decision}
+        return {"play010_decision": play010_decision, "play010_replacement_problems": replacement_problems}

@@ -332,3 +332,26 @@ def decide(validators, sidecars, models, chain, recipe="content", model_type="tr
             "replace_hosts": replace if verdict == "model_mismatch" or (every_differs_from_chain and not plan) else [],
             "reference_hash": reference, "reference_source": source,
             "compare_recipe": compare_recipe, "on_chain_hash": on_chain, "rows": rows}
+
+
+def replacement_problems(on_chain_hash, model_url, archive_sha256, expected_hash, allow_offchain=False):
+    """Why a model replacement must be refused before anything is fetched (empty list: it may go ahead).
+
+    ``expected_hash`` is the directory hash the new model must have (empty: the on-chain ``sha256_hash``). The chain
+    compares hashes as exact strings, so only 64 lowercase hex digits pass; a hash other than the on-chain one is
+    refused unless ``allow_offchain`` (governance is changing the model).
+    """
+    problems = []
+    hex64 = re.compile(r"^[0-9a-f]{64}$")
+    expected = expected_hash or on_chain_hash or ""
+    if not model_url:
+        problems.append("no model archive: set play010_model_url (https://, file:// or a path on the validator)")
+    if not hex64.match(archive_sha256 or ""):
+        problems.append("play010_model_sha256=%r is not the archive's SHA-256 (64 lowercase hex digits)" % (archive_sha256,))
+    if not hex64.match(expected):
+        problems.append("no directory hash to verify the model against: the chain has no active model and "
+                        "play010_model_expected_hash=%r is not 64 lowercase hex digits (no 'sha256:' prefix)" % (expected_hash,))
+    elif expected != on_chain_hash and not allow_offchain:
+        problems.append("the expected hash %s is not the on-chain sha256_hash %s: the chain would not accept this model "
+                        "(set play010_allow_offchain_hash=true only while governance is changing the model)" % (expected, on_chain_hash or "(none)"))
+    return problems

@@ -17,7 +17,8 @@ description:
     the inference sidecar's default (C(--force-cpu=true)).
   - The running node's C(VEID_*) environment (C(VEID_INFERENCE_USE_SIDECAR), C(VEID_INFERENCE_SIDECAR_ADDR),
     C(VEID_INFERENCE_MODEL_PATH), C(VEID_INFERENCE_MODEL_HASH), ...) read from C(/proc/<pid>/environ) of its main process,
-    which works the same under systemd and supervisor. Values of names that look secret are hidden.
+    which works the same under systemd and supervisor (the main PIDs come from C(systemctl show -p MainPID) or
+    C(supervisorctl pid)). Values of names that look secret are hidden.
   - The node's own view of the model, C(veid_inference_model_info{version,hash}) on its metrics page (CometBFT
     C(:26660/metrics)); it exists only when the node built a TensorFlow scorer. No C(veid_scoring_*) metric exists.
   - Reports what it cannot read in RV(gpu.error) and RV(node_env_error); fails only on bad arguments.
@@ -31,9 +32,16 @@ options:
     type: str
     default: nvidia-smi
   node_pid:
-    description: PID of the node's main process (the C(node_service) role's C(node_service_status.pid)); 0 skips the environment.
+    description: PID of the node's main process; 0 asks O(service_manager) for the main PID of O(node_service_name).
     type: int
     default: 0
+  services:
+    description:
+      - Services whose main PID to read, each C({name, manager, supervisor_config}) keyed by its role (C(node),
+        C(sidecar)); C(manager) is C(systemd) (C(systemctl show -p MainPID)) or C(supervisor) (C(supervisorctl pid)).
+      - The node's main PID (when O(node_pid) is 0) is where its environment is read.
+    type: dict
+    default: {}
   env_prefix:
     description: Only variables whose names start with this are returned.
     type: str
@@ -49,9 +57,12 @@ options:
 """
 
 EXAMPLES = r"""
-- name: GPU and the node's scoring environment
+- name: GPU, the node's scoring environment, the node's and the sidecar's main PIDs
   virtengine.incident_response.scoring_host:
-    node_pid: "{{ node_service_status.pid | default(0, true) }}"
+    services:
+      node: {name: virtengine, manager: systemd}
+      sidecar: {name: inference-sidecar, manager: systemd}
+    node_metrics_url: http://127.0.0.1:26660/metrics
   register: scoring_host
 """
 
@@ -60,6 +71,10 @@ gpu:
   description: C({mode, gpus, error}); C(mode) is C(gpu), C(cpu) (no nvidia-smi) or C(unknown) (nvidia-smi failed); C(gpus)
     one dict per GPU with C(name), C(driver_version), C(memory_used), C(memory_total) (MiB), C(utilization_gpu) (%),
     C(ecc_errors_uncorrected_volatile_total).
+  returned: always
+  type: dict
+services:
+  description: Role to main PID (null when not running or unknown), plus C(errors).
   returned: always
   type: dict
 node_env:
@@ -104,6 +119,22 @@ def gpu_status(module):
         return {"mode": "unknown", "gpus": [], "error": str(error)}
 
 
+def main_pid(module, manager, name, config):
+    """The service's main PID, or None when it is not running; (pid, error)."""
+    if manager == "systemd":
+        argv = [module.get_bin_path("systemctl") or "systemctl", "show", "-p", "MainPID", "--value", name]
+    else:
+        argv = [module.get_bin_path("supervisorctl") or "supervisorctl"] + (["-c", config] if config else []) + ["pid", name]
+    rc, out, err = module.run_command(argv)
+    text = out.strip()
+    if text.isdigit():
+        return int(text) or None, None
+    # supervisorctl answers "ERROR (no such process)" / "ERROR (not running)" (rc 1 or 0 by version).
+    if "not running" in text:
+        return None, None
+    return None, "%s: %s" % (" ".join(argv[-2:]), (text or err).strip()[-200:])
+
+
 def node_environment(pid, prefix):
     with open("/proc/%d/environ" % pid, "rb") as handle:
         entries = handle.read().split(b"\0")
@@ -134,6 +165,7 @@ def main():
         argument_spec=dict(
             nvidia_smi=dict(type="str", default="nvidia-smi"),
             node_pid=dict(type="int", default=0),
+            services=dict(type="dict", default={}),
             env_prefix=dict(type="str", default="VEID_"),
             node_metrics_url=dict(type="str", default=""),
             timeout=dict(type="float", default=5.0),
@@ -144,14 +176,23 @@ def main():
     if params["node_pid"] < 0 or params["timeout"] <= 0:
         module.fail_json(msg="node_pid=%s must be a process id (or 0 to skip the environment) and timeout=%s positive"
                          % (params["node_pid"], params["timeout"]))
+    for role, service in params["services"].items():
+        if not isinstance(service, dict) or not service.get("name") or (service.get("manager") or "systemd") not in ("systemd", "supervisor"):
+            module.fail_json(msg="services.%s=%r needs a name and a manager systemd or supervisor" % (role, service))
     if params["node_metrics_url"] and not params["node_metrics_url"].startswith(("http://", "https://")):
         module.fail_json(msg="node_metrics_url=%r must start with http:// or https://" % params["node_metrics_url"])
-    result = dict(changed=False, gpu=gpu_status(module))
-    if params["node_pid"]:
+    result = dict(changed=False, gpu=gpu_status(module), services={"errors": []})
+    for role, service in params["services"].items():
+        pid, error = main_pid(module, service.get("manager") or "systemd", service["name"], service.get("supervisor_config") or "")
+        result["services"][role] = pid
+        if error:
+            result["services"]["errors"].append(error)
+    pid = params["node_pid"] or result["services"].get("node")
+    if pid:
         try:
-            result["node_env"] = node_environment(params["node_pid"], params["env_prefix"])
+            result["node_env"] = node_environment(pid, params["env_prefix"])
         except (IOError, OSError) as error:
-            result["node_env_error"] = "cannot read /proc/%d/environ: %s (needs the node's user or root)" % (params["node_pid"], error.strerror or error)
+            result["node_env_error"] = "cannot read /proc/%d/environ: %s (needs the node's user or root)" % (pid, error.strerror or error)
     if params["node_metrics_url"]:
         result["node_metrics"] = node_metrics(params["node_metrics_url"], params["timeout"])
     module.exit_json(**result)

@@ -308,3 +308,15 @@ def test_model_replace_swaps_atomically_and_keeps_the_old_directory(run_module, 
     assert hash_directory(str(live), "content")[0] == model and _tree(result["backup_path"]) == [("saved_model.pb", b"old")]
     again = run_module(model_replace, {"path": str(live), "archive": str(path), "archive_sha256": archive_sha, "expected_hash": model})
     assert not again["changed"] and "already holds this model" in again["msg"]
+
+
+def test_replacement_is_refused_unless_it_can_be_verified_against_the_chain():
+    from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import replacement_problems
+    assert replacement_problems(GOOD, "https://models.example.net/m.tar.gz", OTHER, "") == []
+    assert replacement_problems(GOOD, "file:///srv/m.tar.gz", OTHER, GOOD) == []
+    offchain = replacement_problems(GOOD, "m.tar.gz", OTHER, OTHER)
+    assert len(offchain) == 1 and "the chain would not accept this model" in offchain[0]
+    assert replacement_problems(GOOD, "m.tar.gz", OTHER, OTHER, allow_offchain=True) == []
+    assert "sha256:" in replacement_problems(None, "m.tar.gz", OTHER, "sha256:" + GOOD)[0]
+    missing = replacement_problems(GOOD, "", "ABC", "")
+    assert len(missing) == 2 and "play010_model_url" in missing[0] and "'ABC'" in missing[1]
