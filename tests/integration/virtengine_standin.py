@@ -162,6 +162,8 @@ def main(argv):
     with (home / "calls.jsonl").open("a") as calls:
         calls.write(json.dumps(argv) + "\n")
     command = argv[:2]
+    if command == ["query", "veid"]:
+        return veid_query(home, argv[2:])
     if command == ["tx", "sign"]:
         given = sys.stdin.readline().rstrip("\n")
         if given != (home / "passphrase").read_text().strip():
@@ -205,6 +207,103 @@ def main(argv):
         return 0
     sys.stderr.write("Error: unknown command %r (stand-in)\n" % " ".join(command))
     return 1
+
+
+# --------------------------------------------------------------------------- PLAY-010: query veid (self-contained)
+#
+# ``query veid <sub> [ARG] --node URL -o json --home H`` as VirtEngine's sdk/go/cli/veid_query.go answers it (virtengine-wave2.md
+# A2): jsonpb with proto field names, int64/uint64 as strings, enums by name. State: ``<home>/veid.json`` =
+# ``{"models": {type: MLModelInfo}, "reports": {account: ValidatorModelReport}, "params": ModelParams, "last_updated": "H"}``
+# (write it with ``write_veid_state``). The node's query server implements only ModelVersion, ActiveModels, ModelHistory,
+# ValidatorModelSync and ModelParams; the other CLI queries answer gRPC Unimplemented. ``model-history`` is left out: its
+# response shape is not in the reference.
+
+VEID_MODEL_TYPES = ("trust_score", "face_verification", "liveness", "gan_detection", "ocr")
+# CLI sub-command -> gRPC method whose registered server is UnimplementedQueryServer's (x/veid/keeper/sdk_query_server.go).
+VEID_UNIMPLEMENTED = {"status": "IdentityStatus", "score": "IdentityScore", "identity": "Identity", "scopes": "Scopes", "params": "Params"}
+VEID_DEFAULT_PARAMS = {"required_model_types": ["trust_score"], "activation_delay_blocks": "100", "max_model_age_days": 365,
+                       "allowed_registrars": [], "validator_sync_grace_period": "50", "model_update_quorum": 67,
+                       "enable_governance_updates": True}
+
+
+def ml_model_info(model_type, sha256_hash, version="v1.0.0", model_id=None, activated_at=10, registered_at=5,
+                  registered_by="virtengine10d07y265gmmuvt4z0w9aw880jnsr700jdufnyd", governance_id=1):
+    """An active MLModelInfo (sdk/proto/node/virtengine/veid/v1/model.proto) as jsonpb prints it."""
+    return {"model_id": model_id or "%s-%s" % (model_type, version), "name": model_type.replace("_", " "), "version": version,
+            "model_type": model_type, "sha256_hash": sha256_hash, "description": "", "activated_at": str(activated_at),
+            "registered_at": str(registered_at), "registered_by": registered_by, "governance_id": str(governance_id),
+            "status": "MODEL_STATUS_ACTIVE"}
+
+
+def write_veid_state(home, models=None, reports=None, params=None, last_updated=10):
+    """``models``: {type: MLModelInfo}; ``reports``: {account: ValidatorModelReport}."""
+    Path(home).mkdir(parents=True, exist_ok=True)
+    (Path(home) / "veid.json").write_text(json.dumps({"models": models or {}, "reports": reports or {}, "params": params or VEID_DEFAULT_PARAMS,
+                                                      "last_updated": str(last_updated)}))
+
+
+def _veid_state(home):
+    path = home / "veid.json"
+    return json.loads(path.read_text()) if path.exists() else {"models": {}, "reports": {}, "params": VEID_DEFAULT_PARAMS, "last_updated": "0"}
+
+
+def _veid_model_hashes(state, _args):
+    models = state["models"]
+    view = dict(("%s_model" % t, models[t]["model_id"] if t in models else "") for t in VEID_MODEL_TYPES)
+    view["last_updated"] = state["last_updated"]
+    return {"state": view, "models": [models[t] for t in VEID_MODEL_TYPES if t in models]}
+
+
+def _veid_model_version(state, args):
+    model_type = args[0]
+    if model_type not in VEID_MODEL_TYPES:
+        raise ValueError("invalid model type: %s" % model_type)
+    if model_type not in state["models"]:
+        # ErrNoActiveModel (codespace veid, code 6025) as the CLI prints a failed gRPC-over-ABCI query.
+        raise ValueError("rpc error: code = Unknown desc = %s: no active model for model type" % model_type)
+    return {"model_info": state["models"][model_type], "found": True}
+
+
+def _veid_verify_model(state, args):
+    report = state["reports"].get(args[0])
+    return {"report": report, "is_synced": bool(report and report.get("is_synced"))}
+
+
+def _veid_model_params(state, _args):
+    return {"params": state["params"]}
+
+
+VEID_QUERIES = {"model-hashes": (0, _veid_model_hashes), "model-version": (1, _veid_model_version),
+                "verify-model": (1, _veid_verify_model), "model-params": (0, _veid_model_params)}
+
+
+def veid_query(home, args):
+    """Answer ``query veid ...`` from ``<home>/veid.json``; returns the exit code."""
+    positional = []
+    for arg in args:
+        if arg.startswith("-"):
+            break
+        positional.append(arg)
+    if option(args, "-o") != "json" and option(args, "--output") != "json":
+        sys.stderr.write("Error: the stand-in answers -o json only\n")
+        return 1
+    sub = positional[0] if positional else ""
+    if sub in VEID_UNIMPLEMENTED:
+        sys.stderr.write("Error: rpc error: code = Unimplemented desc = method %s not implemented\n" % VEID_UNIMPLEMENTED[sub])
+        return 1
+    if sub not in VEID_QUERIES:
+        sys.stderr.write('Error: unknown command "%s" for "virtengine query veid"\n' % sub)
+        return 1
+    count, handler = VEID_QUERIES[sub]
+    if len(positional) - 1 != count:
+        sys.stderr.write("Error: accepts %d arg(s), received %d\n" % (count, len(positional) - 1))
+        return 1
+    try:
+        print(json.dumps(handler(_veid_state(home), positional[1:])))
+    except ValueError as error:
+        sys.stderr.write("Error: %s\n" % error)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
