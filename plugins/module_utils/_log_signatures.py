@@ -87,7 +87,8 @@ SIGNATURES = (
     Signature(
         "replay_app_hash_mismatch",
         (r"(?i)error on replay:.*?wrong Block\.Header\.AppHash\.\s+Expected (?P<expected_app_hash>" + _HEX + r"),\s*got (?P<got_app_hash>" + _HEX + r")",
-         r"state\.AppHash does not match AppHash after replay\.\s*Got (?P<got_app_hash>[0-9A-Fa-f]+), expected (?P<expected_app_hash>[0-9A-Fa-f]+)",
+         # Here "Got" is the application's own hash after the replay, "expected" the one in the node's state.
+         r"state\.AppHash does not match AppHash after replay\.\s*Got (?P<own_app_hash>[0-9A-Fa-f]+), expected (?P<other_app_hash>[0-9A-Fa-f]+)",
          r"(?i)error during handshake:.*?wrong Block\.Header\.AppHash\.\s+Expected (?P<expected_app_hash>" + _HEX + r"),\s*got (?P<got_app_hash>" + _HEX + r")"),
         "the node's application state differs from its own block store: it crashes at every start",
         "C: this node diverged; fix the binary/data, then resync it (a restart cannot help)",
@@ -351,9 +352,13 @@ def _fields(found, candidate, without_stack):
         fields["upgrade_info"] = _clean_info(fields["upgrade_info"])
         if fields["upgrade_info"] is None:
             del fields["upgrade_info"]
-    for key in ("expected_app_hash", "got_app_hash", "expected_results_hash", "got_results_hash"):
+    for key in ("expected_app_hash", "got_app_hash", "own_app_hash", "other_app_hash", "expected_results_hash", "got_results_hash"):
         if key in fields:
             fields[key] = fields[key].upper()
+    # cometbft state/validation.go: "Expected" is the validating node's own state, "got" the block's (its proposer's).
+    if "expected_app_hash" in fields:
+        fields.setdefault("own_app_hash", fields["expected_app_hash"])
+        fields.setdefault("other_app_hash", fields["got_app_hash"])
     if "reason" in fields:
         fields["reason"] = first_meaningful_line(_clean_info(fields["reason"]) or "") or fields["reason"].strip()
     err = _ERR.search(without_stack)

@@ -60,7 +60,8 @@ CASES = [
                             'Expected 9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3, got B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB" '
                             'height=11706798 module=consensus round=0',
      {"expected_app_hash": "9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3",
-      "got_app_hash": "B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB", "height": 11706798, "round": 0}),
+      "got_app_hash": "B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB", "height": 11706798, "round": 0,
+      "own_app_hash": "9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3"}),
     # notional-labs/dig#46 (Tendermint v0.34): the consensus failure with a stack
     ("app_hash_divergence", '10:59PM ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected '
                             'BD6F680E4EC85B7433B40BE64D10ECDECF75165A42C820735F78197ADCE00A09, got 84F934020D77CA68EF49ADC994A9B283DA9E07113E25FDBF6D5C04EA1EEDA15D" '
@@ -91,7 +92,7 @@ CASES = [
                                  "877BD40C8068863FB000EDC917A0E2C3B38F14F86F610129F6946344AB061F94, got 588061D18993C67A8D4070C564097636895090B8832BE87455D70B13D377933D", {}),
     # cometbft v0.38 consensus/replay.go panic text
     ("replay_app_hash_mismatch", "panic: state.AppHash does not match AppHash after replay. Got 0A0B, expected 0C0D.",
-     {"got_app_hash": "0A0B", "expected_app_hash": "0C0D"}),
+     {"own_app_hash": "0A0B", "other_app_hash": "0C0D"}),
     # oasisprotocol/oasis-core#2746: a JSON logger around the same error
     ("replay_app_hash_mismatch", '{"caller":"node.go:735","err":"tendermint: failed to create node: error during handshake: error on replay: Wrong Block.Header.AppHash.  '
                                  'Expected F9A183178993CE3F8D10F83BB1CBD5F41650ECE387324E94BAE7116E1C54F4F3, got E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94",'
