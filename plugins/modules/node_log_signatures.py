@@ -20,7 +20,7 @@ description:
     journald prefixes.
   - Reports, per signature found, how many lines matched, the newest one and the fields it states (upgrade name and
     height, expected/got app hash, height, peer ids), plus the node's last committed height. Read-only.
-  - A log that cannot be read is reported in RV(error), never a failure: the node's state is what is asked.
+  - A log that cannot be read is reported in RV(error), never a failure (the node's state is what is asked).
 author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:

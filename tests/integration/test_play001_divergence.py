@@ -2,12 +2,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PLAY-001 on a real app-hash divergence of the local network.
 
-A second network (e2e app, which keeps its application state on disk; powers 40/30/20/10, no full node) is made
-beside the default one, and ``scripts/localnet diverge validator1`` changes validator1's application state for real:
-at the next height it computes another app hash, rejects the others' proposals and they reject its own (the real
-``wrong Block.Header.AppHash`` lines). With 40 % of the power on one side and 60 % on the other, nothing reaches 2/3:
-the chain halts with every validator voting. PLAY-001 must choose C, name validator1 (the minority by power), resync
-only it through the gate, bring it back to the canonical chain, and never lower its signing state.
+A second network (e2e app, which keeps its application state on disk; 4 validators x 10, no full node) is made
+beside the default one, and ``scripts/localnet diverge validator4`` changes validator4's application state for real:
+at the next height it computes another app hash and rejects the canonical proposal (the real ``prevote step:
+consensus deems this block invalid ... wrong Block.Header.AppHash`` line), then stops in a real ``CONSENSUS FAILURE``
+when the other 30 of 40 commit the block. PLAY-001 must choose C, name validator4 (the minority by power), resync only
+it through the gate, bring it back to the canonical chain, and never lower its signing state.
+
+Why the minority keeps the chain alive here: with 1/3 or more of the power diverged the chain halts with everyone
+voting (case 02, covered by the unit tests), and a resynced validator then needs many rounds to reach the round the
+others sit at, since it never signs below its signing state; that wait is too long for CI (docs/play001_chain_halted.md).
 """
 
 import base64
@@ -38,8 +42,8 @@ def diverged_net(tmp_path_factory):
     net = Localnet(directory)
     net.inventory = directory / "hosts.yml"
     try:
-        net.run("up", "--app", "e2e", "--powers", "40,30,20,10", "--full-nodes", "0", "--base-ip", _base_ip())
-        net.run("diverge", "validator1")
+        net.run("up", "--app", "e2e", "--full-nodes", "0", "--base-ip", _base_ip())
+        net.run("diverge", "validator4")
         yield net
     finally:
         net.run("reset", check=False)
@@ -64,26 +68,26 @@ def _app_views(net):
 
 def test_real_divergence_is_c_naming_the_minority_and_the_gated_resync_brings_it_back(diverged_net, report_dir):
     net = diverged_net
-    before = _signing_state(net, "validator1")
-    halted_at = net.height("validator2")
+    before = _signing_state(net, "validator4")
+    start = net.height("validator1")
     run = run_playbook(PLAYBOOK, inventory=net.inventory,
                        extra_vars={"play001_halt_window": 6, "play001_verify_timeout": 240, "ir_confirm": "diverged_resync"},
                        env={"IR_REPORT_DIR": str(report_dir)})
     report = json.loads(sorted(report_dir.glob("*-play001.json"))[-1].read_text())
     decision = report["data"]["decision"]
     assert decision["scenario"] == "C" and decision["remedy"] == "diverged_resync", decision["why"]
-    assert decision["diverged_hosts"] == ["validator1"]
+    assert decision["diverged_hosts"] == ["validator4"]
     canonical = [g for g in decision["app_hashes"] if g["canonical"]]
-    assert len(canonical) == 1 and "validator1" not in canonical[0]["hosts"] and canonical[0]["power"] == 60
-    cited = [e for e in decision["evidence"] if e["host"] == "validator1" and e["signature"] == "app_hash_divergence"]
+    assert len(canonical) == 1 and canonical[0]["hosts"] == ["validator1", "validator2", "validator3"] and canonical[0]["power"] == 30
+    cited = [e for e in decision["evidence"] if e["host"] == "validator4" and e["signature"] == "app_hash_divergence"]
     assert cited and "wrong Block.Header.AppHash" in cited[0]["line"], "the real node's real line is the evidence"
-    assert [(c["action"], c["decision"], c["hosts"]) for c in report["data"]["confirmations"]] == [("diverged_resync", "confirmed", ["validator1"])]
-    assert [r["host"] for r in report["data"]["resyncs"]] == ["validator1"], "only the diverged validator is touched"
+    assert [(c["action"], c["decision"], c["hosts"]) for c in report["data"]["confirmations"]] == [("diverged_resync", "confirmed", ["validator4"])]
+    assert [r["host"] for r in report["data"]["resyncs"]] == ["validator4"], "only the diverged validator is touched"
     assert run.rc == 0 and report["verdict"] == "recovered", run.raw[-4000:]
-    assert net.height("validator2") > halted_at
+    assert net.height("validator4") > start
 
-    after = _signing_state(net, "validator1")
-    assert after >= before, "validator1's signing state went down: %s -> %s" % (before, after)
+    after = _signing_state(net, "validator4")
+    assert after >= before, "validator4's signing state went down: %s -> %s" % (before, after)
 
     def one_state():
         views = _app_views(net)
