@@ -8,10 +8,10 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: host_state
-short_description: One host's diagnosis facts (service, logs, SSH reachability) as one dictionary
+short_description: One host's diagnosis facts (service, logs, binary, SSH reachability) as one dictionary
 version_added: 0.1.0
 description:
-  - Reads C(node_service_status) and C(node_logs_findings) from a host's variables; a host whose service state
+  - Reads C(node_service_status), C(node_logs_findings) and C(node_binary_facts) from a host's variables; a host whose service state
     reads C(UNREACHABLE), or that has no facts at all, is reported unreachable.
 options:
   _input:
@@ -28,17 +28,21 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({service, logs, reachable}).
+  description: C({service, logs, reachable, binary, upgrade_binary}).
   type: dict
 """
 
 
 def host_state(host_vars):
     service = host_vars.get("node_service_status")
+    binary = dict(host_vars.get("node_binary_facts") or {})
+    upgrade = binary.pop("upgrade", None) or {}
     return {
         "service": service or {"state": "UNREACHABLE", "running": None, "error": "no facts: host unreachable or not diagnosed"},
         "logs": host_vars.get("node_logs_findings") or {},
         "reachable": bool(service) and service.get("state") != "UNREACHABLE",
+        "binary": binary,
+        "upgrade_binary": upgrade,
     }
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from ansible_collections.virtengine.incident_response.plugins.filter.chain_recovered import chain_recovered
 from ansible_collections.virtengine.incident_response.plugins.filter.host_state import host_state
-from ansible_collections.virtengine.incident_response.plugins.filter.newest_matches import newest_matches
 from ansible_collections.virtengine.incident_response.plugins.filter.play001_decision import play001_decision
 from ansible_collections.virtengine.incident_response.plugins.filter.restart_batches import restart_batches
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
 from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import (
     is_lower,
     parse_rollback_output,
@@ -36,7 +36,7 @@ def _hosts(stopped=("validator3", "validator4"), logs=None):
     hosts = {}
     for name in VALIDATORS:
         hosts[name] = {"service": {"state": "STOPPED" if name in stopped else "RUNNING"}, "reachable": True,
-                       "logs": {"matches": (logs or {}).get(name, {})}}
+                       "logs": scan((logs or {}).get(name, []))}
     return hosts
 
 
@@ -52,7 +52,7 @@ def test_two_of_four_absent_is_scenario_b_with_the_checklist(halted):
 
 
 def test_consensus_failure_in_a_log_is_scenario_c(halted):
-    logs = {"validator1": {"consensus_failure": ["E[...] CONSENSUS FAILURE!!! err=wrong Block.Header.AppHash"]}}
+    logs = {"validator1": ["E[...] CONSENSUS FAILURE!!! err=wrong Block.Header.AppHash"]}
     decision = play001_decision(halted, VALIDATORS, _hosts(logs=logs))
     assert decision["scenario"] == "C" and any("CONSENSUS FAILURE in the logs of validator1" in w for w in decision["why"])
 
@@ -89,7 +89,7 @@ def test_unreachable_host_is_listed(halted):
 
 def test_host_state_marks_unreachable():
     assert host_state({"node_service_status": {"state": "UNREACHABLE"}})["reachable"] is False
-    assert host_state({"node_service_status": {"state": "RUNNING"}, "node_logs_findings": {"matches": {}}})["reachable"] is True
+    assert host_state({"node_service_status": {"state": "RUNNING"}, "node_logs_findings": {"signatures": {}}})["reachable"] is True
 
 
 def _reading(heights, hashes=None, unreachable=()):
@@ -122,13 +122,6 @@ def test_rollback_output_is_parsed():
     assert parse_rollback_output("Rolled back state to height 21 and hash 0000000000000000\n") == {"height": 21, "app_hash": "0000000000000000"}
     assert parse_rollback_output("Rolled back both state and block to height 7 and hash ABCD") == {"height": 7, "app_hash": "ABCD"}
     assert parse_rollback_output("Error: failed to rollback state: no state found") is None
-
-
-def test_newest_matches_keeps_the_last_ones():
-    lines = ["a panic 1", "ok", "goroutine panic 2", "CONSENSUS FAILURE!!! x", "panic 3"]
-    assert newest_matches("panic", lines, 2) == ["goroutine panic 2", "panic 3"]
-    assert newest_matches("CONSENSUS FAILURE", lines) == ["CONSENSUS FAILURE!!! x"]
-    assert newest_matches("conflicting vote", lines) == []
 
 
 def _powers(*powers):
