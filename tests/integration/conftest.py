@@ -176,7 +176,8 @@ TEST_SERVICES = [sys.executable, str(REPO / "scripts" / "test-services")]
 def test_services():
     """Start the private test services (scripts/test-services) on demand; stop the ones started here at the end.
 
-    ``test_services("postgres", "exporter")`` starts them (idempotent) and returns the addresses.
+    ``test_services("postgres", "exporter")`` starts them (idempotent) and returns the addresses; a test probes
+    through the blackbox exporter by writing file_sd targets into ``blackbox_targets / "blackbox_<module>.json"``.
     """
     started = []
 
@@ -186,10 +187,12 @@ def test_services():
             pytest.fail("scripts/test-services up %s failed:\n%s%s" % (" ".join(names), result.stdout, result.stderr))
         started.extend(n for n in names if n not in started)
         host = os.environ.get("TEST_SERVICES_HOST", "127.0.0.1")
+        services_dir = Path(os.environ.get("TEST_SERVICES_DIR", REPO / ".test-services"))
         return {
             "prometheus": "http://%s:%s" % (host, os.environ.get("TEST_PROMETHEUS_PORT", "19090")),
             "postgres": (host, int(os.environ.get("TEST_POSTGRES_PORT", "15432"))),
-            "exporter_spec": Path(os.environ.get("TEST_SERVICES_DIR", REPO / ".test-services")) / "exporter-spec.json",
+            "exporter_spec": services_dir / "exporter-spec.json",
+            "blackbox_targets": services_dir / "prometheus" / "targets",
         }
 
     try:

@@ -8,7 +8,9 @@ and range windows are shortened, and wait for alerts by polling /api/v1/alerts w
 
 import importlib.machinery
 import importlib.util
+import json
 import re
+import socket
 import subprocess
 
 import pytest
@@ -74,7 +76,7 @@ def load_test_services():
 
 
 def test_the_test_copy_is_the_shipped_rules_with_shorter_windows():
-    copy = [rule for group in load_test_services().test_copy_of_rules()["groups"] for rule in group["rules"]]
+    copy = [rule for group in load_test_services().test_copy_of_rules(RULES)["groups"] for rule in group["rules"]]
     shipped = shipped_rules()
     assert [r["alert"] for r in copy] == [r["alert"] for r in shipped]
     for test_rule, rule in zip(copy, shipped):
@@ -152,3 +154,24 @@ def test_partition_fires_the_peer_alerts(localnet, prometheus):
     finally:
         localnet.restore()
     wait_until("NetworkPartition to resolve after heal", lambda: ("NetworkPartition", "virtengine-localnet") not in alerts(prometheus), 120)
+
+
+def test_blackbox_jobs_probe_the_targets_a_test_writes(test_services):
+    """The probe path the sidecar and provider alerts stand on: file_sd target -> blackbox exporter -> probe_success."""
+    services = test_services("blackbox", "prometheus")
+    url, targets = services["prometheus"], services["blackbox_targets"] / "blackbox_http_2xx.json"
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    live, dead = url + "/-/ready", "http://127.0.0.1:%d/health" % closed.getsockname()[1]
+
+    def probe_success():
+        result = requests.get(url + "/api/v1/query", params={"query": 'probe_success{job="blackbox_http_2xx"}'}, timeout=5).json()
+        return dict((sample["metric"]["instance"], sample["value"][1]) for sample in result["data"]["result"])
+
+    try:
+        targets.write_text(json.dumps([{"targets": [live, dead], "labels": {"service": "selftest"}}]))
+        wait_until("both targets probed", lambda: set(probe_success()) == {live, dead}, 60)
+        assert probe_success() == {live: "1", dead: "0"}
+    finally:
+        targets.write_text("[]\n")
+        closed.close()
