@@ -20,7 +20,8 @@ import yaml
 from conftest import REPO, wait_until
 
 RULES = REPO / "extensions" / "prometheus" / "rules" / "virtengine-alerts.yml"
-RULE_TESTS = REPO / "extensions" / "prometheus" / "tests" / "virtengine-alerts.test.yml"
+RULE_FILES = sorted((REPO / "extensions" / "prometheus" / "rules").glob("*.yml"))
+RULE_TESTS = sorted((REPO / "extensions" / "prometheus" / "tests").glob("*.test.yml"))
 ALERTMANAGER_EXAMPLE = REPO / "extensions" / "prometheus" / "alertmanager.example.yml"
 RUNBOOK_ALERTS = {"ChainHalted", "NetworkPartition", "PeerCountCritical", "VEIDScoringDown", "VEIDMLInferenceFailureRate", "MarketOrderBacklog",
                   "NoBidsReceived", "ProviderDaemonDown", "ProviderDaemonErrorRateHigh", "HighErrorRate", "NodeOutOfSync", "NodeBehind",
@@ -28,12 +29,12 @@ RUNBOOK_ALERTS = {"ChainHalted", "NetworkPartition", "PeerCountCritical", "VEIDS
 CHAIN_ALERTS = ("ChainHalted", "NetworkPartition", "PeerCountCritical", "NodeBehind")
 
 
-def shipped_rules():
-    return [rule for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]]
+def shipped_rules(path=RULES):
+    return [rule for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]]
 
 
 def test_every_runbook_alert_is_defined_once_with_severity_and_playbook():
-    rules = shipped_rules()
+    rules = [rule for path in RULE_FILES for rule in shipped_rules(path)]
     assert sorted(rule["alert"] for rule in rules) == sorted(RUNBOOK_ALERTS)
     for rule in rules:
         assert re.match(r"^SEV-[1-4]$", rule["labels"]["severity"]), rule["alert"]
@@ -42,16 +43,17 @@ def test_every_runbook_alert_is_defined_once_with_severity_and_playbook():
 
 
 def test_promtool_checks_the_rules():
-    result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
+    result = subprocess.run(["promtool", "check", "rules"] + [str(p) for p in RULE_FILES], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: %d rules found" % len(RUNBOOK_ALERTS) in result.stdout
+    assert sum(int(n) for n in re.findall(r"SUCCESS: (\d+) rules found", result.stdout)) == len(RUNBOOK_ALERTS)
 
 
 def test_promtool_unit_tests_pass_and_give_every_alert_a_firing_and_a_silent_case():
-    result = subprocess.run(["promtool", "test", "rules", RULE_TESTS.name], cwd=str(RULE_TESTS.parent), capture_output=True, text=True, check=False)
+    result = subprocess.run(["promtool", "test", "rules"] + [p.name for p in RULE_TESTS], cwd=str(RULE_TESTS[0].parent), capture_output=True,
+                            text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS" in result.stdout
-    cases = [case for test in yaml.safe_load(RULE_TESTS.read_text())["tests"] for case in test["alert_rule_test"]]
+    assert result.stdout.count("SUCCESS") == len(RULE_TESTS)
+    cases = [case for path in RULE_TESTS for test in yaml.safe_load(path.read_text())["tests"] for case in test["alert_rule_test"]]
     firing = set(case["alertname"] for case in cases if case["exp_alerts"])
     silent = set(case["alertname"] for case in cases if not case["exp_alerts"])
     assert firing == RUNBOOK_ALERTS and silent == RUNBOOK_ALERTS

@@ -9,6 +9,7 @@ import hashlib
 import json
 
 import pytest
+import requests
 
 from conftest import REPO, run_playbook
 from provider_lab import ProviderLab, wait
@@ -183,3 +184,33 @@ def test_play012_three_of_five_down_after_a_binary_change_then_gated_rollback(la
     assert dict((n, sha256(lab.binary(n))) for n in lab.names[3:]) == dict((n, before[n]) for n in lab.names[3:])
     batches = [r for r in json.loads(json.dumps(run.doc))["plays"] if "Roll the binary back" in r["play"]["name"]]
     assert len(batches) == len(lab.names), "expected one play run per serial batch of one host"
+
+
+def test_provider_alerts_fire_on_blackbox_probes_of_the_stand_ins(test_services, tmp_path):
+    """provider-alerts.yml live: the real blackbox exporter probes two stand-ins' /health (service="provider-daemon")."""
+    services = test_services("blackbox", "prometheus")
+    url, targets = services["prometheus"], services["blackbox_targets"] / "blackbox_http_2xx.json"
+
+    def alerts(name):
+        listed = requests.get(url + "/api/v1/alerts", timeout=5).json()["data"]["alerts"]
+        return set(a["labels"].get("instance", "-") for a in listed if a["labels"]["alertname"] == name and a["state"] == "firing")
+
+    def probes_up():
+        result = requests.get(url + "/api/v1/query", params={"query": 'sum(probe_success{service="provider-daemon"})'}, timeout=5).json()
+        return float(result["data"]["result"][0]["value"][1]) if result["data"]["result"] else None
+
+    with ProviderLab(tmp_path / "fleet", 2, "tcp://127.0.0.1:1", "127.0.0.1:1") as fleet:
+        fleet.start(fleet.names)
+        health = dict((n, "http://127.0.0.1:%d/health" % fleet.ports[n]) for n in fleet.names)
+        try:
+            targets.write_text(json.dumps([{"targets": list(health.values()), "labels": {"service": "provider-daemon"}}]))
+            wait("both daemons probed as up", lambda: probes_up() == 2, 90)
+            assert alerts("ProviderDaemonDown") == set() and alerts("MarketOrderBacklog") == set()
+            fleet.ctl("stop", "provider2")
+            wait("ProviderDaemonDown for provider2", lambda: alerts("ProviderDaemonDown") == {health["provider2"]}, 120)
+            assert alerts("MarketOrderBacklog") == set()
+            fleet.ctl("stop", "provider1")
+            wait("MarketOrderBacklog once no daemon is healthy", lambda: alerts("MarketOrderBacklog") == {"-"}, 120)
+            assert alerts("ProviderDaemonDown") == set(health.values())
+        finally:
+            targets.write_text("[]\n")
