@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import wait_until as wait
+
 DAEMON = Path(__file__).resolve().parents[1] / "doubles" / "provider_daemon.py"
 LAB_HOST = os.environ.get("TEST_PROVIDER_HOST", "127.0.0.1")
 
@@ -26,17 +28,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind((LAB_HOST, 0))
         return probe.getsockname()[1]
-
-
-def wait(description, predicate, deadline_s, interval=0.3):
-    end = time.monotonic() + deadline_s
-    last = None
-    while time.monotonic() < end:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (deadline_s, description, last))
 
 
 class ProviderLab(object):

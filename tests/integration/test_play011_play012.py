@@ -11,8 +11,8 @@ import json
 import pytest
 import requests
 
-from conftest import REPO, run_playbook
-from provider_lab import ProviderLab, wait
+from conftest import REPO, run_playbook, wait_until as wait
+from provider_lab import ProviderLab
 from virtengine_standin import MarketState, StandinChain
 
 PLAY011 = REPO / "playbooks" / "play011_marketplace_orders.yml"
