@@ -23,8 +23,11 @@ that the gRPC stand-in (virtengine_grpc_standin.py) serves, as the chain's Revok
 
 State lives in ``--home``: ``passphrase`` (the keyring's), ``txs/<hash>.json``, ``keys.json`` and ``calls.jsonl``
 (argv only).
+
+A second, self-contained section below answers the market, provider and upgrade-plan queries of PLAY-011/PLAY-012.
 """
 
+import base64
 import hashlib
 import json
 import re
@@ -157,10 +160,114 @@ def revoke_keys(home, fingerprints, block_time):
         path.write_text(json.dumps(keys))
 
 
+# --------------------------------------------------------------------------- market and provider queries (PLAY-011/012)
+# STAND-IN for ``virtengine query market order list|bid list``, ``query provider list`` and ``query upgrade plan``,
+# shaped from sdk/go/cli/market_query.go, flags/market.go and the market/v1beta5, provider/v1beta4 protos: int64 as
+# strings, enum names (open|active|closed, bids open|active|lost|closed), pagination {next_key (base64), total}. The
+# CLI's traps are kept: --gseq/--oseq default to 1 (0 = any); an unknown --state is InvalidArgument; an offset
+# (--page > 1 or --offset) without --state is refused. State: ``market.json`` in --home
+# ({"orders", "bids", "providers", "upgrade_plan"}), written by the tests through MarketState.
+
+ORDER_STATES = ("open", "active", "closed")
+BID_STATES = ("open", "active", "lost", "closed")
+
+
+class MarketState(object):
+    """The tests' handle on ``market.json`` of a stand-in CLI home."""
+
+    def __init__(self, home):
+        self.path = Path(home) / "market.json"
+
+    def read(self):
+        return json.loads(self.path.read_text()) if self.path.exists() else {"orders": [], "bids": [], "providers": [], "upgrade_plan": None}
+
+    def write(self, state):
+        self.path.write_text(json.dumps(state))
+
+
+def market_page(argv, items, field):
+    """One page of ``items`` as the SDK paginates (``--page``/``--offset``, ``--limit``; ``--page-key`` continues)."""
+    limit = int(option(argv, "--limit") or 100)
+    page = int(option(argv, "--page") or 1)
+    offset = int(option(argv, "--offset") or 0) or (page - 1) * limit
+    if option(argv, "--page-key"):
+        # The SDK reads --page-key as raw bytes ([]byte(pageKey)) while next_key is printed in base64: the printed
+        # key, passed back, seeks nowhere.
+        key = option(argv, "--page-key")
+        offset = int(key) if key.isdigit() else len(items)
+    chunk = items[offset:offset + limit]
+    more = offset + limit < len(items)
+    return {field: chunk, "pagination": {"next_key": base64.b64encode(str(offset + limit).encode()).decode() if more else None,
+                                         "total": str(len(items)) if "--count-total" in argv else "0"}}
+
+
+def market_filter(argv, entries, states, id_of):
+    state = option(argv, "--state")
+    if state is not None and state not in states:
+        raise ValueError("rpc error: code = InvalidArgument desc = invalid state value: invalid request")
+    if (int(option(argv, "--page") or 1) > 1 or int(option(argv, "--offset") or 0) > 0) and state is None:
+        raise ValueError("rpc error: code = InvalidArgument desc = invalid request: offset requires state")
+    wanted = {"owner": option(argv, "--owner"), "provider": option(argv, "--provider")}
+    numbers = {"dseq": int(option(argv, "--dseq") or 0), "gseq": int(option(argv, "--gseq") or 1), "oseq": int(option(argv, "--oseq") or 1)}
+    found = []
+    for entry in entries:
+        identity = id_of(entry)
+        if state is not None and (entry.get("bid") or entry)["state"] != state:
+            continue
+        if any(value and identity.get(key) != value for key, value in wanted.items()):
+            continue
+        if any(value and int(identity[key]) != value for key, value in numbers.items()):
+            continue
+        found.append(entry)
+    return found
+
+
+def market_order_list(argv, state):
+    return market_page(argv, market_filter(argv, state["orders"], ORDER_STATES, lambda o: o["id"]), "orders")
+
+
+def market_bid_list(argv, state):
+    return market_page(argv, market_filter(argv, state["bids"], BID_STATES, lambda b: b["bid"]["id"]), "bids")
+
+
+def provider_list(argv, state):
+    return market_page(argv, state["providers"], "providers")
+
+
+def upgrade_plan(_argv, state):
+    if not state.get("upgrade_plan"):
+        raise ValueError("no upgrade scheduled")
+    return state["upgrade_plan"]
+
+
+MARKET_QUERIES = {
+    ("query", "market", "order", "list"): market_order_list,
+    ("query", "market", "bid", "list"): market_bid_list,
+    ("query", "provider", "list"): provider_list,
+    ("query", "upgrade", "plan"): upgrade_plan,
+}
+
+
+def market_main(home, argv):
+    """Answer a market/provider/upgrade query (exit code), or None when ``argv`` is not one."""
+    for words, handler in MARKET_QUERIES.items():
+        if tuple(argv[:len(words)]) == words:
+            try:
+                print(json.dumps(handler(argv, MarketState(home).read())))
+            except ValueError as error:
+                sys.stderr.write("Error: %s\n" % error)
+                return 1
+            return 0
+    return None
+
+
 def main(argv):
     home = Path(option(argv, "--home"))
     with (home / "calls.jsonl").open("a") as calls:
         calls.write(json.dumps(argv) + "\n")
+    answered = market_main(home, argv)
+    if answered is not None:
+        return answered
     command = argv[:2]
     if command == ["query", "veid"]:
         return veid_query(home, argv[2:])

@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: provider_logs
+short_description: The provider daemon's error patterns on this host, counted, with the newest example of each
+version_added: 0.2.0
+description:
+  - Reads the daemon's plain-text log from journald (production, C(journalctl -u UNIT --since ...)) or from files (a
+    supervisor or Docker log), and counts each pattern of the catalogue in C(module_utils/_provider_logs.py)
+    (C([BID] Failed to bid on order), C(Warning: Failed to create event subscriber), TLS handshake errors, rate-limit
+    hits, the portal API stopping, stdlib C(log) lines reporting errors) with the newest matching line.
+  - The filter P(virtengine.incident_response.provider_log_causes#filter) names a pattern seen on most providers as
+    the common cause.
+author:
+  - VirtEngine SRE Team (@virtengine)
+extends_documentation_fragment:
+  - virtengine.incident_response.read_only
+options:
+  source:
+    description: Where the log is.
+    type: str
+    choices: [journald, file]
+    default: journald
+  unit:
+    description: The systemd unit (journald). The repository's docs say C(provider-daemon), its own Ansible playbook C(virtengine-provider).
+    type: str
+    default: provider-daemon
+  since:
+    description: C(journalctl --since) value (journald). Files have no timestamps on most lines, so their tail is read instead.
+    type: str
+    default: 30 min ago
+  paths:
+    description: Log files (file), e.g. the stdout and stderr logs of a supervisor program.
+    type: list
+    elements: path
+    default: []
+  max_bytes:
+    description: How much of the end of each file to read.
+    type: int
+    default: 1048576
+"""
+
+EXAMPLES = r"""
+- name: Error patterns of the last 30 minutes
+  virtengine.incident_response.provider_logs:
+    unit: provider-daemon
+    since: 30 min ago
+  register: provider_log_patterns
+"""
+
+RETURN = r"""
+patterns:
+  description: C({pattern: {count, newest}}) for the patterns seen; absent patterns are not listed.
+  returned: always
+  type: dict
+lines:
+  description: How many lines were read.
+  returned: always
+  type: int
+error:
+  description: Why the log could not be read (null when it was).
+  returned: always
+  type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_logs import scan
+
+
+def tail(path, max_bytes):
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - max_bytes))
+        data = handle.read().decode("utf-8", "replace")
+    lines = data.splitlines()
+    # The first line of a cut read is partial.
+    return lines[1:] if size > max_bytes else lines
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            source=dict(type="str", choices=["journald", "file"], default="journald"),
+            unit=dict(type="str", default="provider-daemon"),
+            since=dict(type="str", default="30 min ago"),
+            paths=dict(type="list", elements="path", default=[]),
+            max_bytes=dict(type="int", default=1048576),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["source"] == "file" and not params["paths"]:
+        module.fail_json(msg="source=file needs paths: the daemon's log files (e.g. a supervisor program's stdout/stderr logs)")
+    if params["max_bytes"] < 1:
+        module.fail_json(msg="max_bytes=%s must be 1 or more" % params["max_bytes"])
+    lines, errors = [], []
+    if params["source"] == "journald":
+        journalctl = module.get_bin_path("journalctl")
+        if not journalctl:
+            errors.append("journalctl not found on this host: use source=file with the daemon's log files")
+        else:
+            rc, out, err = module.run_command([journalctl, "-u", params["unit"], "--since", params["since"], "-o", "cat", "--no-pager"])
+            if rc != 0:
+                errors.append("journalctl -u %s failed (rc %d): %s" % (params["unit"], rc, err.strip()[-300:]))
+            lines = out.splitlines()
+    else:
+        for path in params["paths"]:
+            try:
+                lines.extend(tail(path, params["max_bytes"]))
+            except OSError as exc:
+                errors.append("cannot read %s: %s" % (path, exc.strerror))
+    module.exit_json(changed=False, patterns=scan(lines), lines=len(lines), error="; ".join(errors) or None)
+
+
+if __name__ == "__main__":
+    main()
