@@ -17,7 +17,7 @@ description:
     that ran before, is appended to C(<dir>/timeline.jsonl) as one JSON line with C(kind=task), the task name, the
     action, the host, UTC C(start) and C(end), and C(changed), C(failed), C(skipped), C(unreachable).
   - Every gate decision (a new C(gate_log) entry) is written as C(kind=gate) with the action, decision, who, how,
-    when and the hosts.
+    when, the hosts and the controller job that ran it (C(job), AWX job and workflow ids or the EDA rule).
   - Never writes task arguments or results. The message of a failed task is kept (redacted, shortened) unless the
     task is C(no_log). Values of extra variables whose name looks secret (token, password, key ...) and
     token-looking strings are replaced by C(********) everywhere.
@@ -108,7 +108,8 @@ class CallbackModule(CallbackBase):
             for decision in gate_log[self.gate_seen:]:
                 self._write({"kind": "gate", "run": self.run, "at": decision.get("at"), "action": decision.get("action"),
                              "decision": decision.get("decision"), "by": decision.get("by"), "via": decision.get("via"),
-                             "hosts": decision.get("hosts"), "check_mode": decision.get("check_mode")})
+                             "hosts": decision.get("hosts"), "check_mode": decision.get("check_mode"),
+                             "job": decision.get("job") or {}})
             self.gate_seen = len(gate_log)
         self._activate(facts)
 
