@@ -49,7 +49,8 @@ _SSH_PATTERNS = [
      "max_tries", "max_auth_tries"),
     (re.compile(r"^Disconnecting (?P<invalid>invalid|authenticating) user (?P<user>.*?)" + _AT
                 + r": Too many authentication failures" + _PREAUTH), "max_tries", "max_auth_tries"),
-    (re.compile(r"^Disconnecting: Too many authentication failures(?: for (?P<invalid>invalid user )?(?P<user>.*?))?" + _PREAUTH), "max_tries", "max_auth_tries"),
+    (re.compile(r"^Disconnecting: Too many authentication failures(?: for (?P<invalid>invalid user )?(?P<user>.*?))?" + _PREAUTH),
+     "max_tries", "max_auth_tries"),
     (re.compile(r"^Invalid user (?P<user>.*?) from " + _IP + r"(?: port (?P<port>\d+))?\s*$"), "attempted", "invalid_user"),
     (re.compile(r"^(?:Connection (?:closed|reset) by|Disconnected from|Disconnecting) (?P<invalid>invalid|authenticating) user (?P<user>.*?)"
                 + _AT + r"(?::.*?)?" + _PREAUTH), "attempted", "preauth_close"),
