@@ -44,11 +44,13 @@ _PREAUTH = r"(?: \[preauth\])?\s*$"
 # cross-checked with fail2ban's filter test corpus (fail2ban/tests/files/logs/sshd).
 _SSH_PATTERNS = [
     (re.compile(r"^Failed (?P<method>\S+) for (?P<invalid>invalid user )?" + _FROM + r"(?: ssh\d?)?(?:: .*)?$"), "failed", None),
-    (re.compile(r"^(?:error: )?maximum authentication attempts exceeded for (?P<invalid>invalid user )?" + _FROM + r"(?: ssh\d?)?" + _PREAUTH),
+    (re.compile(r"^(?:error: )?maximum authentication attempts exceeded for (?P<invalid>invalid user )?" + _FROM
+                + r"(?: ssh\d?)?" + _PREAUTH),
      "max_tries", "max_auth_tries"),
     (re.compile(r"^Disconnecting (?P<invalid>invalid|authenticating) user (?P<user>.*?)" + _AT
                 + r": Too many authentication failures" + _PREAUTH), "max_tries", "max_auth_tries"),
-    (re.compile(r"^Disconnecting: Too many authentication failures(?: for (?P<invalid>invalid user )?(?P<user>.*?))?" + _PREAUTH), "max_tries", "max_auth_tries"),
+    (re.compile(r"^Disconnecting: Too many authentication failures(?: for (?P<invalid>invalid user )?(?P<user>.*?))?" + _PREAUTH),
+     "max_tries", "max_auth_tries"),
     (re.compile(r"^Invalid user (?P<user>.*?) from " + _IP + r"(?: port (?P<port>\d+))?\s*$"), "attempted", "invalid_user"),
     (re.compile(r"^(?:Connection (?:closed|reset) by|Disconnected from|Disconnecting) (?P<invalid>invalid|authenticating) user (?P<user>.*?)"
                 + _AT + r"(?::.*?)?" + _PREAUTH), "attempted", "preauth_close"),

@@ -125,7 +125,7 @@ def _case10_archive(path, members_file, compress):
                 info = tarfile.TarInfo(line)
                 info.size = len(content)
                 tar.addfile(info, io.BytesIO(content))
-    subprocess.run(compress + [str(plain), str(path)], check=True, capture_output=True)
+    subprocess.run(compress(str(plain), str(path)), check=True, capture_output=True)
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -137,7 +137,7 @@ def test_case10_provider_snapshots_with_wasm_and_a_foreign_signing_state(home, c
     local = (home / "data" / "priv_validator_state.json").read_bytes()
 
     home_level = tmp_path / "provider.tar.lz4"
-    digest = _case10_archive(home_level, "members_home_data_plus_wasm.txt", ["lz4", "-q", "-f"])
+    digest = _case10_archive(home_level, "members_home_data_plus_wasm.txt", lambda src, dst: ["lz4", "-q", "-f", src, dst])
     restored = run_module(node_data_reset, _args(home, cometbft, what="snapshot", snapshot_path=str(home_level), snapshot_sha256=digest))
     assert restored["changed"], restored.get("msg")
     assert (restored["snapshot"]["layout"], restored["snapshot"]["roots"]) == ("home", ["data", "wasm"])
@@ -148,7 +148,7 @@ def test_case10_provider_snapshots_with_wasm_and_a_foreign_signing_state(home, c
     assert (home / "data" / "priv_validator_state.json").read_bytes() == local
 
     data_only = tmp_path / "provider-data.tar.zst"
-    digest = _case10_archive(data_only, "members_data_with_stale_signing_state.txt", ["zstd", "-q", "-f", "-o"])
+    digest = _case10_archive(data_only, "members_data_with_stale_signing_state.txt", lambda src, dst: ["zstd", "-q", "-f", src, "-o", dst])
     restored = run_module(node_data_reset, _args(home, cometbft, what="snapshot", snapshot_path=str(data_only), snapshot_sha256=digest))
     assert restored["changed"], restored.get("msg")
     assert sorted(restored["snapshot"]["skipped"]) == ["data/cs.wal/wal", "data/priv_validator_state.json"]

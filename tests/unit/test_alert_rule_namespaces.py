@@ -27,4 +27,3 @@ def test_case09_chain_halted_fires_whatever_the_namespace(tmp_path, test_file):
     result = promtool_test(tmp_path, CASE / test_file)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
-
