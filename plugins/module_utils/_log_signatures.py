@@ -88,8 +88,10 @@ SIGNATURES = (
         "replay_app_hash_mismatch",
         (r"(?i)error on replay:.*?wrong Block\.Header\.AppHash\.\s+Expected (?P<expected_app_hash>" + _HEX + r"),\s*got (?P<got_app_hash>" + _HEX + r")",
          # Here "Got" is the application's own hash after the replay, "expected" the one in the node's state.
-         r"state\.AppHash does not match AppHash after replay\.\s*Got (?P<own_app_hash>[0-9A-Fa-f]+), expected (?P<other_app_hash>[0-9A-Fa-f]+)",
-         r"(?i)error during handshake:.*?wrong Block\.Header\.AppHash\.\s+Expected (?P<expected_app_hash>" + _HEX + r"),\s*got (?P<got_app_hash>" + _HEX + r")"),
+         r"state\.AppHash does not match AppHash after replay\.\s*"
+         r"Got (?P<own_app_hash>[0-9A-Fa-f]+), expected (?P<other_app_hash>[0-9A-Fa-f]+)",
+         r"(?i)error during handshake:.*?wrong Block\.Header\.AppHash\.\s+"
+         r"Expected (?P<expected_app_hash>" + _HEX + r"),\s*got (?P<got_app_hash>" + _HEX + r")"),
         "the node's application state differs from its own block store: it crashes at every start",
         "C: this node diverged; fix the binary/data, then resync it (a restart cannot help)",
         "critical",

@@ -51,7 +51,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 plan:
-  description: The scheduled plan as the SDK returns it (C(name), C(time), C(height) as a string, C(info), C(upgraded_client_state)); null when none is scheduled or no endpoint answered.
+  description:
+    - The scheduled plan as the SDK returns it (C(name), C(time), C(height) as a string, C(info), C(upgraded_client_state)).
+    - Null when none is scheduled or no endpoint answered.
   returned: always
   type: dict
   sample: {name: v2.12, time: "0001-01-01T00:00:00Z", height: "11860000", info: "{}", upgraded_client_state: null}

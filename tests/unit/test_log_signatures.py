@@ -44,12 +44,15 @@ CASES = [
     ("upgrade_needed", 'E[2021-08-18|14:00:01.123] error in proxyAppConn.FinalizeBlock module=state err="UPGRADE \\"v5\\" NEEDED at height: 4707300: "',
      {"upgrade_name": "v5", "upgrade_height": 4707300}),
     # cosmos/cosmos-sdk#11957 (v0.45): plain info after the height
-    ("upgrade_needed", '11:43AM ERR UPGRADE "v0.3" NEEDED at height: 3075: version-upgrade v0.3', {"upgrade_name": "v0.3", "upgrade_height": 3075, "upgrade_info": "version-upgrade v0.3"}),
+    ("upgrade_needed", '11:43AM ERR UPGRADE "v0.3" NEEDED at height: 3075: version-upgrade '
+        'v0.3', {"upgrade_name": "v0.3", "upgrade_height": 3075, "upgrade_info": "version-upgrade v0.3"}),
     # SDK < v0.46 time-based plans: "NEEDED at time: ..."
     ("upgrade_needed", 'panic: UPGRADE "vega" NEEDED at time: 2021-12-14T15:00:00Z: ', {"upgrade_name": "vega", "upgrade_time": "2021-12-14T15:00:00Z"}),
-    ("upgrade_binary_too_new", 'Jul 27 04:45:36 ip-172-31-27-151 terrad[286607]: 4:45AM ERR BINARY UPDATED BEFORE TRIGGER! UPGRADE "2.1.0" - in binary but not executed on chain. '
+    ("upgrade_binary_too_new", 'Jul 27 04:45:36 ip-172-31-27-151 terrad[286607]: 4:45AM ERR BINARY UPDATED BEFORE TRIGGER! UPGRADE "2.1.0" - in binary but '
+        'not executed on chain. '
                                'Downgrade your binary module=x/upgrade', {"upgrade_name": "2.1.0"}),  # terra-money/core#64
-    ("upgrade_binary_too_old", '3:12PM ERR error in proxyAppConn.FinalizeBlock err="wrong app version 3, upgrade handler is missing for v4 upgrade plan" module=state',
+    ("upgrade_binary_too_old", '3:12PM ERR error in proxyAppConn.FinalizeBlock err="wrong app version 3, upgrade handler is missing for v4 upgrade plan" '
+        'module=state',
      {"app_version": 3, "upgrade_name": "v4"}),
     ("cosmovisor_upgrade_binary_missing", "binary not present, downloading disabled: cannot stat dir /root/.hello/cosmovisor/upgrades/v0.3/bin/hellod: "
                                           "stat /root/.hello/cosmovisor/upgrades/v0.3/bin/hellod: no such file or directory", {"upgrade_name": "v0.3"}),
@@ -57,78 +60,101 @@ CASES = [
     # --- app hash in consensus --------------------------------------------------------------------------------
     # celestiaorg/celestia-app#7359 (CometBFT v0.38 wording)
     ("app_hash_divergence", '1:28AM ERR prevote step: consensus deems this block invalid; prevoting nil err="wrong Block.Header.AppHash.  '
-                            'Expected 9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3, got B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB" '
+                            'Expected 9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3, got '
+                                'B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB" '
                             'height=11706798 module=consensus round=0',
      {"expected_app_hash": "9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3",
       "got_app_hash": "B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB", "height": 11706798, "round": 0,
       "own_app_hash": "9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3"}),
     # notional-labs/dig#46 (Tendermint v0.34): the consensus failure with a stack
     ("app_hash_divergence", '10:59PM ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected '
-                            'BD6F680E4EC85B7433B40BE64D10ECDECF75165A42C820735F78197ADCE00A09, got 84F934020D77CA68EF49ADC994A9B283DA9E07113E25FDBF6D5C04EA1EEDA15D" '
+                            'BD6F680E4EC85B7433B40BE64D10ECDECF75165A42C820735F78197ADCE00A09, got '
+                                '84F934020D77CA68EF49ADC994A9B283DA9E07113E25FDBF6D5C04EA1EEDA15D" '
                             'module=consensus stack="goroutine 308 [running]:\\nruntime/debug.Stack(0xc0005f0d30)\\n"',
      {"expected_app_hash": "BD6F680E4EC85B7433B40BE64D10ECDECF75165A42C820735F78197ADCE00A09"}),
     # cosmos/cosmos-sdk#1003 (Tendermint 0.19 plain text, capital W)
-    ("app_hash_divergence", 'E[05-15|18:32:19.833] enterPrevote: ProposalBlock is invalid       module=consensus height=2 round=1 err="Wrong Block.Header.AppHash.  '
+    ("app_hash_divergence", 'E[05-15|18:32:19.833] enterPrevote: ProposalBlock is invalid       module=consensus height=2 round=1 err="Wrong '
+        'Block.Header.AppHash.  '
                             'Expected 65E1CF5B9F32D8E8CECCD24A8DFC425177214C3A, got 3FB0A31AA8AB40CC21411E982CDC8DB799364CC0"',
      {"expected_app_hash": "65E1CF5B9F32D8E8CECCD24A8DFC425177214C3A", "got_app_hash": "3FB0A31AA8AB40CC21411E982CDC8DB799364CC0", "height": 2}),
     # palomachain/paloma#1106: block sync rejects a peer's block
-    ("app_hash_divergence", '7:02PM ERR Error in validation err="wrong Block.Header.AppHash.  Expected 15177849470752FFAA86416EDDACDA21DCCFF61D14F9BC43D52880A2C6CCAE37, '
+    ("app_hash_divergence", '7:02PM ERR Error in validation err="wrong Block.Header.AppHash.  Expected '
+        '15177849470752FFAA86416EDDACDA21DCCFF61D14F9BC43D52880A2C6CCAE37, '
                             'got C2658F993BFBDF61B966B9804C404A68C4CCBDAFB24AD164A7FA109471D93804" module=blocksync', {}),
     # gnolang/gno#2773: the got hash printed as a byte array
-    ("app_hash_divergence", '"+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected CE9623208B00F0592466D9D020BDBA35CB624DFADEF80E7F150D66FBBBF37321, '
+    ("app_hash_divergence", '"+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected '
+        'CE9623208B00F0592466D9D020BDBA35CB624DFADEF80E7F150D66FBBBF37321, '
                             'got [142 79 194 197]"', {"got_app_hash": "[142 79 194 197]"}),
     ("results_hash_divergence", 'ERR prevote step: consensus deems this block invalid; prevoting nil err="wrong Block.Header.LastResultsHash.  Expected '
-                                'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, got 6E340B9CFFB37A989CA544E6BB780A2C78901D3FB33738768511A30617AFA01D" '
+                                'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, got '
+                                    '6E340B9CFFB37A989CA544E6BB780A2C78901D3FB33738768511A30617AFA01D" '
                                 'height=412 module=consensus round=0', {"height": 412}),
-    ("proposal_rejected", 'E[2022-10-18|16:19:56.035] prevote step: state machine rejected a proposed block; this should not happen:the proposer may be misbehaving; '
+    ("proposal_rejected", 'E[2022-10-18|16:19:56.035] prevote step: state machine rejected a proposed block; this should not happen:the proposer may be '
+        'misbehaving; '
                           'prevoting nil module=consensus height=1823 round=0 err=null', {"height": 1823}),  # namada-net/namada#641
     # --- app hash at replay -----------------------------------------------------------------------------------
     # PundiAI/fx-core#9 (Tendermint v0.34, "Error:" from cobra)
     ("replay_app_hash_mismatch", "Error: error during handshake: error on replay: wrong Block.Header.AppHash.  Expected "
-                                 "DD1BAFC20187A9D3B7FB239693AE8CE6D043D9B4ED9D912588F905548D99515E, got BE037FED818D28340E99DC38B8B0EF11B120C7A7ECC2A7E587D5A",
+                                 "DD1BAFC20187A9D3B7FB239693AE8CE6D043D9B4ED9D912588F905548D99515E, got "
+                                     "BE037FED818D28340E99DC38B8B0EF11B120C7A7ECC2A7E587D5A",
      {"expected_app_hash": "DD1BAFC20187A9D3B7FB239693AE8CE6D043D9B4ED9D912588F905548D99515E"}),
     # bnb-chain/node-binary#135 (Tendermint 0.32, capitals)
     ("replay_app_hash_mismatch", "ERROR: Error during handshake: Error on replay: Wrong Block.Header.AppHash.  Expected "
-                                 "877BD40C8068863FB000EDC917A0E2C3B38F14F86F610129F6946344AB061F94, got 588061D18993C67A8D4070C564097636895090B8832BE87455D70B13D377933D", {}),
+                                 "877BD40C8068863FB000EDC917A0E2C3B38F14F86F610129F6946344AB061F94, got "
+                                     "588061D18993C67A8D4070C564097636895090B8832BE87455D70B13D377933D", {}),
     # cometbft v0.38 consensus/replay.go panic text
     ("replay_app_hash_mismatch", "panic: state.AppHash does not match AppHash after replay. Got 0A0B, expected 0C0D.",
      {"own_app_hash": "0A0B", "other_app_hash": "0C0D"}),
     # oasisprotocol/oasis-core#2746: a JSON logger around the same error
-    ("replay_app_hash_mismatch", '{"caller":"node.go:735","err":"tendermint: failed to create node: error during handshake: error on replay: Wrong Block.Header.AppHash.  '
-                                 'Expected F9A183178993CE3F8D10F83BB1CBD5F41650ECE387324E94BAE7116E1C54F4F3, got E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94",'
+    ("replay_app_hash_mismatch", '{"caller":"node.go:735","err":"tendermint: failed to create node: error during handshake: error on replay: Wrong '
+        'Block.Header.AppHash.  '
+                                 'Expected F9A183178993CE3F8D10F83BB1CBD5F41650ECE387324E94BAE7116E1C54F4F3, got '
+                                     'E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94",'
                                  '"level":"error","module":"oasis-node","msg":"failed to start tendermint service","ts":"2020-02-28T01:20:50.060211497Z"}',
      {"got_app_hash": "E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94"}),
     # desmos-labs/desmos#335 (journald), cosmos/cosmos-sdk#7082
-    ("replay_failure", "Dec 30 23:18:59 desmos-dsm desmosd[3123]: ERROR: error during handshake: error on replay: app block height (1219525) is higher than core (1219256)",
+    ("replay_failure", "Dec 30 23:18:59 desmos-dsm desmosd[3123]: ERROR: error during handshake: error on replay: app block height (1219525) is higher than "
+        "core (1219256)",
      {"app_height": 1219525, "core_height": 1219256}),
-    ("replay_failure", "ERROR: failed to create new node: error during handshake: error on replay: App block height (22416276) is higher than core (22416209)",
+    ("replay_failure", "ERROR: failed to create new node: error during handshake: error on replay: App block height (22416276) is higher than core "
+        "(22416209)",
      {"app_height": 22416276}),  # 0xPolygon/heimdall#1239
     # --- consensus failure, panic ----------------------------------------------------------------------------
     ("consensus_failure", '2:59PM ERR CONSENSUS FAILURE!!! err="runtime error: invalid memory address or nil pointer dereference" module=consensus '
-                          'stack="goroutine 1 [running]:\\nruntime/debug.Stack()\\n"', {"reason": "runtime error: invalid memory address or nil pointer dereference"}),
+                          'stack="goroutine 1 '
+                              '[running]:\\nruntime/debug.Stack()\\n"', {"reason": "runtime error: invalid memory address or nil pointer dereference"}),
     ("panic", "panic: runtime error: index out of range [3] with length 3", {"reason": "runtime error: index out of range [3] with length 3"}),
     ("panic", _journald("panic: failed to load latest version: unknown store key"), {}),
     # --- double signing -------------------------------------------------------------------------------------
-    ("double_sign_self", '4:12AM ERR found conflicting vote from ourselves; did you unsafe_reset a validator? height=1200 module=consensus round=0 type=2', {"height": 1200}),
-    ("double_sign_self", "E[2019-06-01|10:00:00.000] Found conflicting vote from ourselves. Did you unsafe_reset a validator? module=consensus height=88 round=0 type=1", {}),
-    ("double_sign_evidence", 'I[2022-01-01|00:00:00.000] Verified new evidence of byzantine behavior module=evidence evidence="DuplicateVoteEvidence{VoteA: Vote{3:AB12}}"', {}),
+    ("double_sign_self", '4:12AM ERR found conflicting vote from ourselves; did you unsafe_reset a validator? height=1200 module=consensus round=0 '
+        'type=2', {"height": 1200}),
+    ("double_sign_self", "E[2019-06-01|10:00:00.000] Found conflicting vote from ourselves. Did you unsafe_reset a validator? module=consensus height=88 "
+        "round=0 type=1", {}),
+    ("double_sign_evidence", 'I[2022-01-01|00:00:00.000] Verified new evidence of byzantine behavior module=evidence evidence="DuplicateVoteEvidence{VoteA: '
+        'Vote{3:AB12}}"', {}),
     ("double_sign_evidence", '3:04PM INF confirmed equivocation infraction_height=1200 module=x/evidence validator=cosmosvalcons1abc', {}),
     ("double_sign_evidence", "3:04PM INF slashing and jailing validator due to double sign module=x/slashing validator=cosmosvalcons1abc", {}),
     # --- signer ---------------------------------------------------------------------------------------------
-    ("signer_regression", 'E[01-21|17:28:18.153] Error signing vote module=consensus height=1 round=0 err="Error signing vote: Height regression"', {"regression": "Height"}),
-    ("signer_regression", '5:00PM ERR failed signing vote err="error signing vote: round regression at height 9000 got 0, last round 2" height=9000 module=consensus round=0',
+    ("signer_regression", 'E[01-21|17:28:18.153] Error signing vote module=consensus height=1 round=0 err="Error signing vote: Height '
+        'regression"', {"regression": "Height"}),
+    ("signer_regression", '5:00PM ERR failed signing vote err="error signing vote: round regression at height 9000 got 0, last round 2" height=9000 '
+        'module=consensus round=0',
      {"regression": "round", "height": 9000}),
     ("signer_regression", 'E[2025-08-30|15:00:53.208] SignerServer: handleMessage err="error signing vote: conflicting data"', {}),  # celestia-core#2395
-    ("remote_signer_error", "D[2025-09-03|11:14:31.923] SignerDialer: Reconnection failed retries=1 max=100 err=\"dial unix /var/run/privval.sock: connect: no such file or directory\"", {}),
-    ("remote_signer_error", "Jul 29 18:51:32 i-054c gaiad[1765]: E[2019-07-29|18:51:32.500] enterPropose: Error signing proposal module=consensus height=103751 round=0 err=EOF", {}),
+    ("remote_signer_error", "D[2025-09-03|11:14:31.923] SignerDialer: Reconnection failed retries=1 max=100 err=\"dial unix /var/run/privval.sock: connect: "
+        "no such file or directory\"", {}),
+    ("remote_signer_error", "Jul 29 18:51:32 i-054c gaiad[1765]: E[2019-07-29|18:51:32.500] enterPropose: Error signing proposal module=consensus "
+        "height=103751 round=0 err=EOF", {}),
     ("remote_signer_error", "3:00PM ERR SignerListener: Ping err=\"remote signer timed out\" module=privval", {}),
     # --- resources ------------------------------------------------------------------------------------------
     ("out_of_memory", "fatal error: runtime: out of memory", {}),
-    ("out_of_memory", "Nov 06 14:31:10 val-a kernel: Out of memory: Killed process 3123 (virtengined) total-vm:41943040kB, anon-rss:16000000kB", {"pid": 3123, "process": "virtengined"}),
+    ("out_of_memory", "Nov 06 14:31:10 val-a kernel: Out of memory: Killed process 3123 (virtengined) total-vm:41943040kB, "
+        "anon-rss:16000000kB", {"pid": 3123, "process": "virtengined"}),
     ("out_of_memory", "Nov 06 14:31:11 val-a systemd[1]: virtengine.service: A process of this unit has been killed by the OOM killer.", {}),
     ("out_of_memory", "Nov 06 14:31:11 val-a systemd[1]: virtengine.service: Main process exited, code=killed, status=9/KILL", {}),
     # cosmos/cosmos-sdk#8198
-    ("disk_full", "Dec 17 14:29:04 localhost nymd[651680]: panic: error on batch write write /home/nym/.nymd/data/application.db/000374.log: no space left on device", {}),
+    ("disk_full", "Dec 17 14:29:04 localhost nymd[651680]: panic: error on batch write write /home/nym/.nymd/data/application.db/000374.log: no space left "
+        "on device", {}),
     ("too_many_open_files", '3:00PM ERR Failed to accept connection err="accept tcp [::]:26656: accept4: too many open files" module=p2p', {}),
     ("db_corruption", "panic: leveldb: corruption on data-block (pos=1234): checksum mismatch", {}),
     ("db_corruption", "Error: failed to load latest version: version of store bank mismatch root store's version; expected 100 got 0", {}),
@@ -139,10 +165,12 @@ CASES = [
     ("p2p_id_mismatch", '10:48AM ERR Error dialing peer err="auth failure: conn.ID (70fcee92283edc02340289b2a74e4ab1a0203848) dialed ID '
                         '(b1f46f1a1955fc773d3b73180179b0e0a07adce1) mismatch" module=p2p',
      {"conn_id": "70fcee92283edc02340289b2a74e4ab1a0203848", "dialed_id": "b1f46f1a1955fc773d3b73180179b0e0a07adce1"}),
-    ("p2p_id_mismatch", "E[02-15|19:00:11.510] Dialing failed module=p2p err=\"Failed to authenticate peer. Dialed 4c5f061dac28660853904a66705b12ca2b317572@172.57.0.103:46656, "
+    ("p2p_id_mismatch", "E[02-15|19:00:11.510] Dialing failed module=p2p err=\"Failed to authenticate peer. Dialed "
+        "4c5f061dac28660853904a66705b12ca2b317572@172.57.0.103:46656, "
                         "but got peer with ID e575418672e109ba8600715b02d45e359823907f\"", {"conn_id": "e575418672e109ba8600715b02d45e359823907f"}),
     # celestiaorg/networks#349
-    ("p2p_auth_failure", '3:53PM INF Error reconnecting to peer. Trying again addr={"id":"f9e9"} err="auth failure: secret conn failed: read tcp 10.0.0.1:1->1.2.3.4:43656: '
+    ("p2p_auth_failure", '3:53PM INF Error reconnecting to peer. Trying again addr={"id":"f9e9"} err="auth failure: secret conn failed: read tcp '
+        '10.0.0.1:1->1.2.3.4:43656: '
                          'i/o timeout" module=p2p tries=12', {}),
 ]
 
@@ -184,7 +212,8 @@ def test_json_lines_of_both_loggers(encode):
 
 def test_journald_json_export_with_message_field():
     # journalctl -o json: the line is in MESSAGE, the unit in _SYSTEMD_UNIT.
-    line = json.dumps({"_SYSTEMD_UNIT": "virtengine.service", "PRIORITY": "3", "MESSAGE": "6:01AM ERR found conflicting vote from ourselves; did you unsafe_reset a validator? height=7 module=consensus"})
+    line = json.dumps({"_SYSTEMD_UNIT": "virtengine.service", "PRIORITY": "3", "MESSAGE": "6:01AM ERR found conflicting vote from ourselves; did you "
+        "unsafe_reset a validator? height=7 module=consensus"})
     assert catalogue.match_line(line)[0].name == "double_sign_self"
 
 
@@ -206,7 +235,8 @@ def test_scan_of_case_01_keeps_the_plan_and_the_last_committed_height():
     lines = [
         '8:09AM INF committed state app_hash=89415A height=11859999 module=state num_txs=0',
         '8:09AM ERR UPGRADE "v2.12" NEEDED at height: 11860000: {"binaries":{"linux/amd64":"https://example.invalid/t.tar.gz"}} module=x/upgrade',
-        '8:09AM ERR CONSENSUS FAILURE!!! err="failed to apply block; error UPGRADE \\"v2.12\\" NEEDED at height: 11860000: {\\"binaries\\":{...}}" module=consensus stack="goroutine 624"',
+        '8:09AM ERR CONSENSUS FAILURE!!! err="failed to apply block; error UPGRADE \\"v2.12\\" NEEDED at height: 11860000: {\\"binaries\\":{...}}" '
+            'module=consensus stack="goroutine 624"',
         'panic: UPGRADE "v2.12" NEEDED at height: 11860000: {"binaries":{}}',
         "goroutine 1 [main]:",
     ]

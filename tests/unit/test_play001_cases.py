@@ -210,3 +210,17 @@ def test_bad_input_is_named():
         decide({}, [], {}, forced="X")
     with pytest.raises(DecisionError, match="readings has no 'chain'"):
         decide({}, [], {})
+
+
+def test_live_chain_with_a_diverged_minority_is_c_for_it_alone():
+    # One of four equal validators diverged and stopped in its CONSENSUS FAILURE (the local network's divergence test,
+    # paloma#1106's wording); the other 30 of 40 go on, so the chain is not halted and the diverged one is absent.
+    line = ('E[2026-11-30|02:50:00.000] CONSENSUS FAILURE!!! module=consensus err="+2/3 committed an invalid block: wrong '
+            'Block.Header.AppHash.  Expected 9A1B, got 77C2" stack="goroutine 96 [running]:"')
+    consensus = {"validators": [{"host": "v%d" % i, "voting_power": 10, "present": i < 4} for i in range(1, 5)],
+                 "absent": [{"name": "v4"}], "absent_fraction": 0.25, "total_power": 40, "quorum_reachable": True}
+    hosts = dict(("v%d" % i, {"service": {"state": "RUNNING"}, "reachable": True, "logs": scan([line] if i == 4 else [])}) for i in range(1, 5))
+    readings = {"chain": {"summary": {"halted": False, "max_height": 120}, "nodes": []}, "consensus": consensus, "peers": {"summary": {"islands": []}}}
+    decision = decide(readings, ["v1", "v2", "v3", "v4"], hosts)
+    assert decision["scenario"] == "C" and decision["remedy"] == "diverged_resync" and decision["diverged_hosts"] == ["v4"]
+    assert decision["canonical_app_hash"] == "77C2" and decision["app_hashes"][0]["hosts"] == ["v1", "v2", "v3"]
