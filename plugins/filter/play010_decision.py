@@ -63,7 +63,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import ScoringInputError, decide, replacement_problems
+from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import ScoringInputError, decide
 
 
 def play010_decision(validators, sidecars, host_vars, chain, recipe="content", model_type="trust_score"):
@@ -83,4 +83,4 @@ def play010_decision(validators, sidecars, host_vars, chain, recipe="content", m
 
 class FilterModule(object):
     def filters(self):
-        return {"play010_decision": play010_decision, "play010_replacement_problems": replacement_problems}
+        return {"play010_decision": play010_decision}
