@@ -16,7 +16,7 @@ description:
     on-chain hash; C(model_mismatch) when named validators' model directories differ from the reference (the on-chain
     C(sha256_hash), else the majority) or break their own sidecar's checks (C(--expected-hash), C(export_metadata.json));
     C(sidecar_fault) when some sidecars are down or not serving; C(healthy) otherwise. Each with its reasons.
-  - The on-chain value's recipe is a convention: the configured recipe is tried first, then the others, and the reasons
+  - The on-chain value's recipe is a convention, so the configured recipe is tried first, then the others, and the reasons
     say which one matched.
 options:
   _input:
@@ -63,7 +63,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import ScoringInputError, decide, replacement_problems
+from ansible_collections.virtengine.incident_response.plugins.module_utils._veid_scoring import ScoringInputError, decide
 
 
 def play010_decision(validators, sidecars, host_vars, chain, recipe="content", model_type="trust_score"):
@@ -83,4 +83,4 @@ def play010_decision(validators, sidecars, host_vars, chain, recipe="content", m
 
 class FilterModule(object):
     def filters(self):
-        return {"play010_decision": play010_decision, "play010_replacement_problems": replacement_problems}
+        return {"play010_decision": play010_decision}

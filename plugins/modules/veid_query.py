@@ -20,7 +20,7 @@ description:
   - C(model-version) errors with "no active model for model type" when none is active; that is reported as a finding.
   - The upgrade plan comes from the node's REST API C(/cosmos/upgrade/v1beta1/current_plan) (C(query upgrade plan) is not
     registered in VirtEngine's CLI).
-  - The backlog is an ESTIMATE: there is no pending-score query or metric, so it counts verification requests against
+  - The backlog is an ESTIMATE. There is no pending-score query or metric, so it counts verification requests against
     status updates in the last O(backlog_blocks) blocks with the node's CometBFT C(tx_search).
   - Each query's failure is its own C(error); the module fails only on bad arguments.
 author:
