@@ -13,7 +13,7 @@ short_description: The chain's marketplace as the chain CLI shows it (open order
 version_added: 0.2.0
 description:
   - Runs the real VirtEngine queries through the chain CLI and reads every page (C(--page N --limit L); the CLI's
-    C(--page-key) takes raw bytes while C(next_key) is printed in base64, so offsets are used):
+    C(--page-key) takes raw bytes while C(next_key) is printed in base64, so offsets are used).
   - C(orders) - C(query market order list --state open --gseq 0 --oseq 0) (the CLI's default C(--gseq 1 --oseq 1)
     would hide every other group and order).
   - C(bids) - C(query market bid list --state S) for each state of O(bid_states).

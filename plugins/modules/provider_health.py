@@ -14,13 +14,13 @@ version_added: 0.2.0
 description:
   - For every provider, on a thread pool; one provider's failure is that provider's C(error), never the task's.
   - C(health) - plain HTTP C(GET) of the daemon's health URL (C(http://HOST:8080/health); C(/api/v1/health) answers
-    the same): status, body, latency. Healthy is HTTP 200 with the body O(expect_body). The endpoint does not reflect
+    the same) - status, body, latency. Healthy is HTTP 200 with the body O(expect_body). The endpoint does not reflect
     the chain or the bid engine.
-  - C(chain) - from where the module runs (run it on the provider host): a TLS handshake with the daemon's chain gRPC
+  - C(chain) - from where the module runs (run it on the provider host), a TLS handshake with the daemon's chain gRPC
     endpoint (config key C(waldur-chain-grpc)), which the daemon always dials with TLS, so a plaintext endpoint is
     reported in C(findings); and CometBFT RPC C(/status) of its C(node) (C(tcp://) read as C(http://)).
-  - C(config) - the daemon's YAML config (C(provider-daemon.yaml), flat keys): the bid and chain keys it acts on, with
-    its defaults for absent keys, and the nested blocks it ignores (such as C(bidding:)). Tokens in the file are never
+  - C(config) - the daemon's YAML config (C(provider-daemon.yaml), flat keys), the bid and chain keys it acts on, with
+    its defaults for absent keys, and the nested blocks it ignores (such as C(bidding)). Tokens in the file are never
     returned.
   - C(binary) - SHA-256, size and modification time of the daemon's binary and of the kept previous binary
     (C(provider-daemon version) prints a constant, so builds are told apart by checksum).

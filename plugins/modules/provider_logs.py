@@ -13,11 +13,12 @@ short_description: The provider daemon's error patterns on this host, counted, w
 version_added: 0.2.0
 description:
   - Reads the daemon's plain-text log from journald (production, C(journalctl -u UNIT --since ...)) or from files (a
-    supervisor or Docker log), and counts each pattern of the catalogue in C(module_utils/_provider_logs.py)
-    (C([BID] Failed to bid on order), C(Warning: Failed to create event subscriber), TLS handshake errors, rate-limit
-    hits, the portal API stopping, stdlib C(log) lines reporting errors) with the newest matching line.
-  - The filter P(virtengine.incident_response.provider_log_causes#filter) names a pattern seen on most providers as
-    the common cause.
+    supervisor or Docker log), and counts each pattern of the catalogue in C(module_utils/_provider_logs.py) with the
+    newest matching line.
+  - "The patterns: C([BID] Failed to bid on order), C(Warning: Failed to create event subscriber), TLS handshake errors,
+    rate-limit hits, the portal API stopping (C([PORTAL] API server stopped)), stdlib C(log) lines reporting errors."
+  - The filters P(virtengine.incident_response.play011_decision#filter) and
+    P(virtengine.incident_response.play012_decision#filter) name a pattern seen on most providers as the common cause.
 author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
@@ -57,7 +58,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 patterns:
-  description: C({pattern: {count, newest}}) for the patterns seen; absent patterns are not listed.
+  description: For each pattern seen, C({count, newest}) under its name; absent patterns are not listed.
   returned: always
   type: dict
 lines:

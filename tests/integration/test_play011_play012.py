@@ -182,7 +182,7 @@ def test_play012_three_of_five_down_after_a_binary_change_then_gated_rollback(la
         assert replaced.exists() and sha256(replaced) == before[name]
         assert lab.healthy(name) and lab.state(name) == "RUNNING"
     assert dict((n, sha256(lab.binary(n))) for n in lab.names[3:]) == dict((n, before[n]) for n in lab.names[3:])
-    batches = [r for r in json.loads(json.dumps(run.doc))["plays"] if "Roll the binary back" in r["play"]["name"]]
+    batches = [p for p in run.doc["plays"] if "Roll the binary back" in p["play"]["name"]]
     assert len(batches) == len(lab.names), "expected one play run per serial batch of one host"
 
 
