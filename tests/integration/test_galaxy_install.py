@@ -20,7 +20,8 @@ def installed(tmp_path_factory):
                            timeout=300, check=False)
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = next(work.glob("virtengine-incident_response-*.tar.gz"))
-    install = subprocess.run(["ansible-galaxy", "collection", "install", "--no-deps", "-p", str(work / "collections"), str(tarball)],
+    # --force: a developer machine may have the collection linked in ~/.ansible/collections already.
+    install = subprocess.run(["ansible-galaxy", "collection", "install", "--force", "--no-deps", "-p", str(work / "collections"), str(tarball)],
                              capture_output=True, text=True, timeout=300, check=False)
     assert install.returncode == 0, install.stdout + install.stderr
     elsewhere = work / "elsewhere"
