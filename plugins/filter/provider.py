@@ -26,7 +26,8 @@ def provider_targets(hosts, hostvars):
         binary = host_vars["provider_binary"]
         targets.append({
             "name": host,
-            "health_url": host_vars.get("provider_health_url") or "http://%s:%s%s" % (address, host_vars["provider_listen_port"], host_vars["provider_health_path"]),
+            "health_url": host_vars.get("provider_health_url")
+            or "http://%s:%s%s" % (address, host_vars["provider_listen_port"], host_vars["provider_health_path"]),
             "config": host_vars["provider_config"],
             "binary": binary,
             "previous_binary": host_vars.get("provider_binary_previous") or binary + ".bak",

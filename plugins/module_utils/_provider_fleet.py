@@ -81,8 +81,8 @@ def what_changed(fleet, now, recent_seconds):
                          "detail": "sha256 %s, %d of %d run %s" % (sha[:12], majority_count, sum(counts.values()), majority[:12])})
         if mtime is not None and now - mtime <= recent_seconds:
             rows.append({"provider": record["name"], "what": "binary changed recently",
-                         "detail": "sha256 %s, %d s ago (previous kept: %s)" % (sha[:12] if sha else "?", now - mtime,
-                                                                              (_sha(record, "previous_binary") or "none")[:12])})
+                         "detail": "sha256 %s, %d s ago (previous kept: %s)"
+                         % (sha[:12] if sha else "?", now - mtime, (_sha(record, "previous_binary") or "none")[:12])})
         config_mtime = _mtime(record, "config")
         if config_mtime is not None and now - config_mtime <= recent_seconds:
             rows.append({"provider": record["name"], "what": "config changed recently", "detail": "%d s ago" % (now - config_mtime)})
@@ -133,9 +133,8 @@ def decide(fleet, chain, now, recent_seconds=3600, mass_share=0.5, max_block_age
     elif down and len(bad_binary) * 2 >= len(down):
         verdict = "software_bug"
         shas = sorted(set(_sha(by_name[n], "binary")[:12] for n in bad_binary))
-        why.append("binary change: %s run build(s) %s%s" % (", ".join(bad_binary), ", ".join(shas),
-                                                         (", unlike the healthy providers' %s" % ", ".join(sorted(s[:12] for s in healthy_shas)))
-                                                         if healthy_shas else ""))
+        unlike = (", unlike the healthy providers' %s" % ", ".join(sorted(s[:12] for s in healthy_shas))) if healthy_shas else ""
+        why.append("binary change: %s run build(s) %s%s" % (", ".join(bad_binary), ", ".join(shas), unlike))
         for name in bad_binary:
             record = by_name[name]
             previous = record.get("previous_binary") or {}

@@ -116,8 +116,8 @@ def read_pages(module, command, field, extra, truncated):
     params = module.params
     found = []
     for page in range(1, params["max_pages"] + 1):
-        text = run_chain_cli(module, "query", *(command + tuple(extra) + ("--page", str(page), "--limit", str(params["page_limit"]),
-                                                                         "--node", params["node"], "--output", "json")))
+        paging = ("--page", str(page), "--limit", str(params["page_limit"]), "--node", params["node"], "--output", "json")
+        text = run_chain_cli(module, "query", *(command + tuple(extra) + paging))
         try:
             document = json.loads(text)
             batch = document.get(field) or []

@@ -268,10 +268,9 @@ def test_a_log_pattern_on_most_providers_is_named():
 
 
 def test_merge_joins_the_controllers_health_with_each_hosts_readings():
+    logs = {"p1": {"patterns": {}, "error": None}, "p2": {"patterns": {}, "error": "unreadable"}}
     records = _provider_fleet.merge(["p1", "p2"], {"providers": [{"name": "p1", "healthy": True, "findings": ["x"]}]},
-                                    {"p1": {"binary": {"sha256": OLD}, "findings": ["y"]}}, {"p1": {"patterns": {}, "error": None},
-                                                                                            "p2": {"patterns": {}, "error": "unreadable"}},
-                                    {"p1": "virtengine1p1"})
+                                    {"p1": {"binary": {"sha256": OLD}, "findings": ["y"]}}, logs, {"p1": "virtengine1p1"})
     assert records[0]["healthy"] is True and records[0]["findings"] == ["x", "y"] and records[0]["log_patterns"] == {}
     assert records[1]["healthy"] is None and records[1]["log_patterns"] is None and records[1]["binary"] is None
 
