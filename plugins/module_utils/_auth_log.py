@@ -261,7 +261,7 @@ def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=
     in_window = [e for e in attempts if e["time"] is None or not ((since and e["time"] < since) or (until and e["time"] > until))]
     connections, tagged = _connections(in_window)
     states = [{"failed": 0, "failed_key": 0, "max_tries": False, "attempted": False, "other": 0, "tries": 0, "succeeded": False}
-              for _ in connections]
+              for _conn in connections]
     by_source, by_user, suspicious = {}, {}, []
     for conn, event in tagged:
         if event["event"] == "context":
