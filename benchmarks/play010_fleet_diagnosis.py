@@ -145,7 +145,7 @@ def hash_cost(tmp):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     _collection_on_path()
@@ -156,8 +156,8 @@ def main():
         if not ready.wait(120):
             raise SystemExit("the simulated fleet did not start")
         collection_run()  # warm-up: channels, imports
-        runs = [collection_run() for _ in range(args.repeat)]
-        loops = [runbook_loop() for _ in range(max(1, args.repeat // 2))]
+        runs = [collection_run() for _run in range(args.repeat)]
+        loops = [runbook_loop() for _loop in range(max(1, args.repeat // 2))]
         with tempfile.TemporaryDirectory() as tmp:
             costs = hash_cost(tmp)
     finally:

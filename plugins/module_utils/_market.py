@@ -51,7 +51,7 @@ def _quantity(block, *path):
             return None
         value = value[step]
     try:
-        return int(str(value).split(".")[0])
+        return int(str(value).split(".", maxsplit=1)[0])
     except ValueError:
         return None
 

@@ -209,8 +209,9 @@ def main():
         if old_hash == new_hash:
             module.exit_json(msg="%s already holds this model (%s %s); nothing to do" % (path, params["recipe"], new_hash), **result)
         if module.check_mode:
+            result["changed"] = True
             module.exit_json(msg="would swap %s (%s) for the verified model %s and keep the old one"
-                             % (path, old_hash or "missing", new_hash), **dict(result, changed=True))
+                             % (path, old_hash or "missing", new_hash), **result)
         backup = "%s.prev-%s" % (path, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         if os.path.isdir(path):
             copy_owner(path, source)

@@ -106,7 +106,7 @@ def serve_http(address):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--grpc-addr", default=":50051")
     parser.add_argument("--metrics-addr", default=":9090")
     parser.add_argument("--model-path", default="models/trust_score")

@@ -76,7 +76,7 @@ class UpgradeRest:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--listen", required=True, help="address:port")
     parser.add_argument("--state", required=True, help="JSON file {plan, applied}, re-read on every request")
     args = parser.parse_args()

@@ -9,7 +9,7 @@ import os
 
 import requests
 
-from conftest import INVENTORY, REPO, wait_until
+from conftest import INVENTORY, wait_until
 from eda_rulebook import rulebook
 
 WEBHOOK_PORT = int(os.environ.get("TEST_EDA_WEBHOOK_PORT", "5000"))
@@ -30,7 +30,7 @@ def test_chain_halted_alert_runs_the_play001_diagnosis_and_remediates_nothing(lo
         localnet.run("stop", "validator3", "validator4")
         try:
             alert = wait_until("Prometheus to fire ChainHalted", lambda: [a for a in requests_alerts(services["prometheus"])
-                                                                            if a["labels"]["alertname"] == "ChainHalted" and a["state"] == "firing"], 600)
+                                                                          if a["labels"]["alertname"] == "ChainHalted" and a["state"] == "firing"], 600)
             report_file = wait_until("the rulebook's PLAY-001 run to write its report",
                                      lambda: sorted(reports.glob("*-play001.json")) and "PLAY-001" in (tmp_path / "rulebook.log").read_text()
                                      and sorted(reports.glob("*-play001.json"))[0], 1200)

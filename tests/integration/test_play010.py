@@ -120,7 +120,7 @@ class Lab:
         self.processes.append(subprocess.Popen([sys.executable, "-m", "http.server", "--bind", self.validators[0]["address"], str(API_PORT),
                                                 "--directory", str(self.root / "rest")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_until("the REST stand-in", lambda: subprocess.run(["curl", "-sf", self.api_url + "/cosmos/upgrade/v1beta1/current_plan"],
-                                                                capture_output=True, check=False).returncode == 0, 30)
+                                                               capture_output=True, check=False).returncode == 0, 30)
 
     def wait_serving(self):
         for node in self.validators:

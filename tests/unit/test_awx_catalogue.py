@@ -103,6 +103,7 @@ def test_remediation_is_reachable_only_through_an_approval_with_a_timeout(workfl
             approval = nodes[parent]["unified_job_template"]
             assert approval["type"] == "workflow_approval" and kind == "success_nodes"
             assert approval["timeout"] > 0 and action in approval["description"]
+
     # Every path from the root to the remediation passes the approval (no other way round it).
     def paths_avoiding(target, avoid, node="diagnose"):
         if node == avoid:

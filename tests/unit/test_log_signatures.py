@@ -61,7 +61,7 @@ CASES = [
     # celestiaorg/celestia-app#7359 (CometBFT v0.38 wording)
     ("app_hash_divergence", '1:28AM ERR prevote step: consensus deems this block invalid; prevoting nil err="wrong Block.Header.AppHash.  '
                             'Expected 9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3, got '
-                                'B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB" '
+                            'B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB" '
                             'height=11706798 module=consensus round=0',
      {"expected_app_hash": "9FA4AA9A8A87CBCE59EA5756B198A4B5AEDFF93D932B82308A15C017F34401C3",
       "got_app_hash": "B0BAC9334AB017E1AB1C603E2305F7298E03630789252712263BE931216EDEFB", "height": 11706798, "round": 0,
@@ -69,7 +69,7 @@ CASES = [
     # notional-labs/dig#46 (Tendermint v0.34): the consensus failure with a stack
     ("app_hash_divergence", '10:59PM ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected '
                             'BD6F680E4EC85B7433B40BE64D10ECDECF75165A42C820735F78197ADCE00A09, got '
-                                '84F934020D77CA68EF49ADC994A9B283DA9E07113E25FDBF6D5C04EA1EEDA15D" '
+                            '84F934020D77CA68EF49ADC994A9B283DA9E07113E25FDBF6D5C04EA1EEDA15D" '
                             'module=consensus stack="goroutine 308 [running]:\\nruntime/debug.Stack(0xc0005f0d30)\\n"',
      {"expected_app_hash": "BD6F680E4EC85B7433B40BE64D10ECDECF75165A42C820735F78197ADCE00A09"}),
     # cosmos/cosmos-sdk#1003 (Tendermint 0.19 plain text, capital W)
@@ -87,7 +87,7 @@ CASES = [
                             'got [142 79 194 197]"', {"got_app_hash": "[142 79 194 197]"}),
     ("results_hash_divergence", 'ERR prevote step: consensus deems this block invalid; prevoting nil err="wrong Block.Header.LastResultsHash.  Expected '
                                 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, got '
-                                    '6E340B9CFFB37A989CA544E6BB780A2C78901D3FB33738768511A30617AFA01D" '
+                                '6E340B9CFFB37A989CA544E6BB780A2C78901D3FB33738768511A30617AFA01D" '
                                 'height=412 module=consensus round=0', {"height": 412}),
     ("proposal_rejected", 'E[2022-10-18|16:19:56.035] prevote step: state machine rejected a proposed block; this should not happen:the proposer may be '
         'misbehaving; '
@@ -96,12 +96,12 @@ CASES = [
     # PundiAI/fx-core#9 (Tendermint v0.34, "Error:" from cobra)
     ("replay_app_hash_mismatch", "Error: error during handshake: error on replay: wrong Block.Header.AppHash.  Expected "
                                  "DD1BAFC20187A9D3B7FB239693AE8CE6D043D9B4ED9D912588F905548D99515E, got "
-                                     "BE037FED818D28340E99DC38B8B0EF11B120C7A7ECC2A7E587D5A",
+                                 "BE037FED818D28340E99DC38B8B0EF11B120C7A7ECC2A7E587D5A",
      {"expected_app_hash": "DD1BAFC20187A9D3B7FB239693AE8CE6D043D9B4ED9D912588F905548D99515E"}),
     # bnb-chain/node-binary#135 (Tendermint 0.32, capitals)
     ("replay_app_hash_mismatch", "ERROR: Error during handshake: Error on replay: Wrong Block.Header.AppHash.  Expected "
                                  "877BD40C8068863FB000EDC917A0E2C3B38F14F86F610129F6946344AB061F94, got "
-                                     "588061D18993C67A8D4070C564097636895090B8832BE87455D70B13D377933D", {}),
+                                 "588061D18993C67A8D4070C564097636895090B8832BE87455D70B13D377933D", {}),
     # cometbft v0.38 consensus/replay.go panic text
     ("replay_app_hash_mismatch", "panic: state.AppHash does not match AppHash after replay. Got 0A0B, expected 0C0D.",
      {"own_app_hash": "0A0B", "other_app_hash": "0C0D"}),
@@ -109,7 +109,7 @@ CASES = [
     ("replay_app_hash_mismatch", '{"caller":"node.go:735","err":"tendermint: failed to create node: error during handshake: error on replay: Wrong '
         'Block.Header.AppHash.  '
                                  'Expected F9A183178993CE3F8D10F83BB1CBD5F41650ECE387324E94BAE7116E1C54F4F3, got '
-                                     'E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94",'
+                                 'E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94",'
                                  '"level":"error","module":"oasis-node","msg":"failed to start tendermint service","ts":"2020-02-28T01:20:50.060211497Z"}',
      {"got_app_hash": "E3D8BA16B0321B3E1B3A706A6AAF0835803A30F7F842C2054A24324097E52A94"}),
     # desmos-labs/desmos#335 (journald), cosmos/cosmos-sdk#7082
@@ -122,7 +122,7 @@ CASES = [
     # --- consensus failure, panic ----------------------------------------------------------------------------
     ("consensus_failure", '2:59PM ERR CONSENSUS FAILURE!!! err="runtime error: invalid memory address or nil pointer dereference" module=consensus '
                           'stack="goroutine 1 '
-                              '[running]:\\nruntime/debug.Stack()\\n"', {"reason": "runtime error: invalid memory address or nil pointer dereference"}),
+                          '[running]:\\nruntime/debug.Stack()\\n"', {"reason": "runtime error: invalid memory address or nil pointer dereference"}),
     ("panic", "panic: runtime error: index out of range [3] with length 3", {"reason": "runtime error: index out of range [3] with length 3"}),
     ("panic", _journald("panic: failed to load latest version: unknown store key"), {}),
     # --- double signing -------------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_json_lines_of_both_loggers(encode):
 def test_journald_json_export_with_message_field():
     # journalctl -o json: the line is in MESSAGE, the unit in _SYSTEMD_UNIT.
     line = json.dumps({"_SYSTEMD_UNIT": "virtengine.service", "PRIORITY": "3", "MESSAGE": "6:01AM ERR found conflicting vote from ourselves; did you "
-        "unsafe_reset a validator? height=7 module=consensus"})
+                                                                                          "unsafe_reset a validator? height=7 module=consensus"})
     assert catalogue.match_line(line)[0].name == "double_sign_self"
 
 
@@ -236,7 +236,7 @@ def test_scan_of_case_01_keeps_the_plan_and_the_last_committed_height():
         '8:09AM INF committed state app_hash=89415A height=11859999 module=state num_txs=0',
         '8:09AM ERR UPGRADE "v2.12" NEEDED at height: 11860000: {"binaries":{"linux/amd64":"https://example.invalid/t.tar.gz"}} module=x/upgrade',
         '8:09AM ERR CONSENSUS FAILURE!!! err="failed to apply block; error UPGRADE \\"v2.12\\" NEEDED at height: 11860000: {\\"binaries\\":{...}}" '
-            'module=consensus stack="goroutine 624"',
+        'module=consensus stack="goroutine 624"',
         'panic: UPGRADE "v2.12" NEEDED at height: 11860000: {"binaries":{}}',
         "goroutine 1 [main]:",
     ]

@@ -240,7 +240,7 @@ def test_chain_answers_from_the_cli_stand_in(tmp_path):
     assert "not implement" in model_version_view("trust_score", text, error)["error"]
     text, error = standin(tmp_path, "verify-model", "virtengine1abc")
     assert verify_model_view("virtengine1abc", text, error) == {"account": "virtengine1abc", "reported": False, "is_synced": False,
-                                                                 "model_versions": {}, "mismatched_models": [], "reported_at": None, "error": None}
+                                                                "model_versions": {}, "mismatched_models": [], "reported_at": None, "error": None}
     with pytest.raises(ScoringInputError, match="did not answer JSON"):
         model_version_view("ocr", "model_info: ...", None)
 
