@@ -12,30 +12,65 @@ __metaclass__ = type
 
 import datetime
 import ipaddress
+import json
 import re
 
-# Timestamp prefixes: classic syslog, RFC 3339 (rsyslog high precision, journalctl -o short-iso), or none
-# (sshd -E writes bare messages).
-_SYSLOG = re.compile(r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<hms>\d\d:\d\d:\d\d) (?P<rest>.*)$")
+# Timestamp prefixes: RFC 5424 (rsyslog RSYSLOG_SyslogProtocol23Format), RFC 3339 (rsyslog high precision,
+# journalctl -o short-iso / short-iso-precise), journalctl -o short-full and short-unix, classic syslog (also
+# journalctl -o short / short-precise), or none (sshd -E files, journalctl -o cat). journalctl -o json is read as JSON.
+_RFC5424 = re.compile(r"^(?:<\d{1,3}>)1 (?P<iso>\S+) (?P<host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ (?:-|(?:\[.*?\])+) ?(?P<msg>.*)$")
 _ISO = re.compile(r"^(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (?P<rest>.*)$")
-_PROGRAM = re.compile(r"^(?:\S+ )?(?P<prog>[\w.-]+)(?:\[\d+\])?: (?P<msg>.*)$")
+_FULL = re.compile(r"^(?:[A-Z][a-z]{2} )?(?P<iso>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)(?: (?:UTC|(?P<offset>[+-]\d\d:?\d\d)))? (?P<rest>.*)$")
+_UNIX = re.compile(r"^(?P<epoch>\d{9,11}(?:\.\d+)?) (?P<rest>.*)$")
+_SYSLOG = re.compile(r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<hms>\d\d:\d\d:\d\d)(?:\.\d+)? (?P<rest>.*)$")
+# "host prog[pid]: message"; some syslog daemons leave the host out.
+_PROGRAM = re.compile(r"^(?:(?P<host>[^\s\[]+(?<!:)) )?(?P<prog>[\w.@/-]+)(?:\[(?P<pid>\d+)\])?: (?:\[ID \d+ [\w.]+\] )?(?P<msg>.*)$")
+# rsyslog/journald compress identical lines: the inner message counts N times.
+_REPEATED = re.compile(r"^message repeated (?P<count>\d+) times: \[ ?(?P<msg>.*?) ?\]$")
+_LAST_REPEATED = re.compile(r"^(?:\S+ )?last message repeated (?P<count>\d+) times?$")
 _MONTHS = dict((name, number) for number, name in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1))
 
-_FROM = r"(?P<user>\S+) from (?P<source>[0-9A-Fa-f:.]+) port (?P<port>\d+)"
-# (pattern, outcome, how); the first match wins, so the more specific patterns come first.
+_IP = r"(?P<source>[0-9A-Fa-f:.]*[0-9A-Fa-f])"
+# The user name is lazy and the address is anchored to what follows it, so a user name that itself contains
+# "from <address> port <n>" (an injection fail2ban's tests carry) does not move the source.
+_AT = r" " + _IP + r" port (?P<port>\d+)"
+_FROM = r"(?P<user>.*?) from " + _IP + r"(?: port (?P<port>\d+))?"
+_PREAUTH = r"(?: \[preauth\])?\s*$"
+# (pattern, event, how: None for sshd's method); the first match wins. Events: "failed" one failed try; "max_tries" the connection reached
+# sshd's MaxAuthTries; "attempted" the connection tried at least once (an unknown or refused user, or a client
+# that gave up while authenticating: the only trace of a key-only attack at LogLevel INFO); "success"; "context"
+# names the address of a connection whose other lines lack it. OpenSSH 7.x-9.8+ (sshd, sshd-session) wordings,
+# cross-checked with fail2ban's filter test corpus (fail2ban/tests/files/logs/sshd).
 _SSH_PATTERNS = [
-    (re.compile(r"^Failed (?P<method>\S+) for invalid user " + _FROM), "failure", "invalid_user"),
-    (re.compile(r"^Failed (?P<method>\S+) for " + _FROM), "failure", None),
-    (re.compile(r"^Invalid user (?P<user>\S*) from (?P<source>[0-9A-Fa-f:.]+)(?: port (?P<port>\d+))?"), "failure", "invalid_user"),
-    (re.compile(r"^Accepted (?P<method>\S+) for " + _FROM), "success", None),
-    # sshd's own PAM failures are skipped: the "Failed password" line of the same attempt counts it.
+    (re.compile(r"^Failed (?P<method>\S+) for (?P<invalid>invalid user )?" + _FROM + r"(?: ssh\d?)?(?:: .*)?$"), "failed", None),
+    (re.compile(r"^(?:error: )?maximum authentication attempts exceeded for (?P<invalid>invalid user )?" + _FROM
+                + r"(?: ssh\d?)?" + _PREAUTH),
+     "max_tries", "max_auth_tries"),
+    (re.compile(r"^Disconnecting (?P<invalid>invalid|authenticating) user (?P<user>.*?)" + _AT
+                + r": Too many authentication failures" + _PREAUTH), "max_tries", "max_auth_tries"),
+    (re.compile(r"^Disconnecting: Too many authentication failures(?: for (?P<invalid>invalid user )?(?P<user>.*?))?" + _PREAUTH),
+     "max_tries", "max_auth_tries"),
+    (re.compile(r"^Invalid user (?P<user>.*?) from " + _IP + r"(?: port (?P<port>\d+))?\s*$"), "attempted", "invalid_user"),
+    (re.compile(r"^(?:Connection (?:closed|reset) by|Disconnected from|Disconnecting) (?P<invalid>invalid|authenticating) user (?P<user>.*?)"
+                + _AT + r"(?::.*?)?" + _PREAUTH), "attempted", "preauth_close"),
+    (re.compile(r"^User (?P<user>\S+) (?:from " + _IP + r" )?not allowed because "), "attempted", "not_allowed"),
+    (re.compile(r"^ROOT LOGIN REFUSED FROM (?:::ffff:)?" + _IP + r"(?: port (?P<port>\d+))?" + _PREAUTH), "attempted", "root_refused"),
+    (re.compile(r"^Accepted (?P<method>\S+) for (?P<user>.*?) from " + _IP + r" port (?P<port>\d+)(?: ssh\d?)?(?:: .*)?$"), "success", None),
+    (re.compile(r"^Connection from " + _IP + r" port (?P<port>\d+)"), "context", "connection"),
+    (re.compile(r"^(?:error: )?Received disconnect from " + _IP + r"(?: port (?P<port>\d+))?:"), "context", "connection"),
+    (re.compile(r"^(?:Connection (?:closed|reset) by|Disconnected from)(?: user \S+)? " + _IP + r"(?: port (?P<port>\d+))?" + _PREAUTH),
+     "context", "connection"),
+    # Other services' PAM failures (sudo, su, login); sshd's own PAM line repeats its "Failed ..." line.
     (re.compile(r"^pam_unix\((?!sshd:)[\w-]+:auth\): authentication failure;.*?rhost=(?P<source>\S*)(?:\s+user=(?P<user>\S+))?"),
-     "failure", "pam"),
+     "pam_other", "pam"),
 ]
+_OUTCOME = {"failed": "failure", "max_tries": "failure", "attempted": "failure", "pam_other": "failure", "success": "success"}
 # Combined/common access log: address, [time], "request", status.
 _API = re.compile(r'^(?P<source>[0-9A-Fa-f:.]+) \S+ (?P<user>\S+) \[(?P<time>[^\]]+)\] "(?P<request>[^"]*)" (?P<status>\d{3}) ')
 API_DENIED = ("401", "403")
+# sshd's default MaxAuthTries: a connection cut for too many failures made this many tries.
+MAX_AUTH_TRIES = 6
 
 
 class AuthLogError(ValueError):
@@ -51,42 +86,101 @@ def parse_time(text):
     return value.astimezone(datetime.timezone.utc)
 
 
-def _line_time(match, year):
-    if match is None:
+def _iso_time(stamp, offset=None):
+    stamp = re.sub(r"\.\d+", "", stamp.replace(" ", "T"))
+    stamp = re.sub(r"([+-]\d\d):(\d\d)$", r"\1\2", stamp + (offset or "")).replace("Z", "+0000")
+    if not re.search(r"[+-]\d{4}$", stamp):
+        stamp += "+0000"
+    return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").astimezone(datetime.timezone.utc)
+
+
+def _split_line(text, year):
+    """A log line -> (time or None, host, program, pid, message); unknown prefixes leave the whole line as message."""
+    found = _RFC5424.match(text)
+    if found:
+        pid = found.group("pid")
+        return (_iso_time(found.group("iso")), found.group("host"), found.group("prog"), pid if pid.isdigit() else None,
+                found.group("msg"))
+    when, rest = None, None
+    for pattern in (_ISO, _FULL, _UNIX, _SYSLOG):
+        found = pattern.match(text)
+        if found:
+            rest = found.group("rest")
+            fields = found.groupdict()
+            if "epoch" in fields:
+                when = datetime.datetime.fromtimestamp(float(fields["epoch"]), datetime.timezone.utc)
+            elif "iso" in fields:
+                when = _iso_time(fields["iso"], fields.get("offset"))
+            else:
+                hms = [int(part) for part in fields["hms"].split(":")]
+                when = datetime.datetime(year, _MONTHS[fields["mon"]], int(fields["day"]), *hms, tzinfo=datetime.timezone.utc)
+            break
+    if rest is None:
+        return None, None, None, None, text
+    program = _PROGRAM.match(rest)
+    if not program:
+        return when, None, None, None, rest
+    return when, program.group("host"), program.group("prog"), program.group("pid"), program.group("msg")
+
+
+def _journal_entry(text):
+    """One ``journalctl -o json`` (or json-seq) record -> (time, host, program, pid, message); None when not one."""
+    try:
+        entry = json.loads(text.lstrip("\x1e"))
+    except ValueError:
         return None
-    if "iso" in match.groupdict():
-        stamp = match.group("iso")
-        stamp = re.sub(r"\.\d+", "", stamp)
-        stamp = re.sub(r"([+-]\d\d):(\d\d)$", r"\1\2", stamp).replace("Z", "+0000")
-        if not re.search(r"[+-]\d{4}$", stamp):
-            stamp += "+0000"
-        return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").astimezone(datetime.timezone.utc)
-    hms = [int(part) for part in match.group("hms").split(":")]
-    return datetime.datetime(year, _MONTHS[match.group("mon")], int(match.group("day")), *hms, tzinfo=datetime.timezone.utc)
+    if not isinstance(entry, dict) or "MESSAGE" not in entry:
+        return None
+    message = entry["MESSAGE"]
+    if isinstance(message, list):  # journald exports a message that is not valid UTF-8 as a byte array
+        message = bytes(b for b in message if isinstance(b, int) and 0 <= b < 256).decode("utf-8", "replace")
+    when = entry.get("__REALTIME_TIMESTAMP")
+    when = datetime.datetime.fromtimestamp(int(when) / 1e6, datetime.timezone.utc) if str(when or "").isdigit() else None
+    return (when, entry.get("_HOSTNAME"), entry.get("SYSLOG_IDENTIFIER") or entry.get("_COMM"),
+            entry.get("SYSLOG_PID") or entry.get("_PID"), str(message))
 
 
 def parse_auth_line(line, year):
-    """One sshd/PAM line -> ``{time, outcome, how, user, source, line}`` or None when it is not an attempt.
+    """One sshd/PAM log line -> an event dict, or None when it is not about authentication.
 
-    Syslog lines carry no year: ``year`` supplies it (UTC is assumed, as on the fleet's hosts).
-    ``time`` is None for lines without a timestamp (sshd -E).
+    The event: ``{time, outcome, service, event, how, user, source, port, host, program, pid, count, line}``;
+    ``event`` is failed | max_tries | attempted | success | context | pam_other (see _SSH_PATTERNS), ``outcome``
+    failure | success | None (context), ``count`` > 1 for rsyslog's ``message repeated N times: [ ... ]``.
+    Syslog lines carry no year: ``year`` supplies it (UTC is assumed, as on the fleet's hosts). ``time`` is None for
+    lines without a timestamp (sshd -E). A ``journalctl -o json`` record is one line too.
     """
     text = line.rstrip("\r\n")
-    stamp = _ISO.match(text) or _SYSLOG.match(text)
-    rest = stamp.group("rest") if stamp else text
-    program = _PROGRAM.match(rest)
-    message = program.group("msg") if program and stamp else rest
-    for pattern, outcome, how in _SSH_PATTERNS:
+    split = _journal_entry(text) if text.lstrip("\x1e").startswith("{") else None
+    when, host, program, pid, message = split or _split_line(text, year)
+    count = 1
+    repeated = _REPEATED.match(message)
+    if repeated:
+        count, message = int(repeated.group("count")), repeated.group("msg")
+    for pattern, event, how in _SSH_PATTERNS:
         found = pattern.search(message)
         if found:
             fields = found.groupdict()
-            source = fields.get("source") or None
+            invalid = (fields.get("invalid") or "").startswith("invalid") or message.startswith("Invalid user")
             return {
-                "time": _line_time(stamp, year), "outcome": outcome, "service": "ssh",
-                "how": how or fields.get("method"), "user": fields.get("user") or None,
-                "source": source, "port": fields.get("port"), "line": text,
+                "time": when, "outcome": _OUTCOME.get(event), "service": "ssh", "event": event,
+                "how": "invalid_user" if invalid and event != "success" else (how or fields.get("method")),
+                "user": fields.get("user") or None, "source": fields.get("source") or None, "port": fields.get("port"),
+                "host": host, "program": program, "pid": None if pid is None else str(pid), "count": count, "line": text,
             }
     return None
+
+
+def parse_auth_log(lines, year):
+    """Lines of one log -> its events (parse_auth_line), expanding sysklogd's ``last message repeated N times``."""
+    previous = None
+    for line in lines:
+        repeated = _LAST_REPEATED.match(_split_line(line.rstrip("\r\n"), year)[4])
+        if repeated and previous is not None:
+            yield dict(previous, count=int(repeated.group("count")), line=line.rstrip("\r\n"))
+            continue
+        previous = parse_auth_line(line, year)
+        if previous is not None:
+            yield previous
 
 
 def parse_api_line(line):
@@ -97,46 +191,112 @@ def parse_api_line(line):
         return None
     when = datetime.datetime.strptime(found.group("time"), "%d/%b/%Y:%H:%M:%S %z").astimezone(datetime.timezone.utc)
     user = found.group("user")
-    return {"time": when, "outcome": "failure", "service": "api", "how": "http_%s" % found.group("status"),
-            "user": None if user == "-" else user, "source": found.group("source"), "port": None, "line": text}
+    return {"time": when, "outcome": "failure", "service": "api", "event": "failed", "how": "http_%s" % found.group("status"),
+            "user": None if user == "-" else user, "source": found.group("source"), "port": None, "host": None,
+            "program": None, "pid": None, "count": 1, "line": text}
 
 
-def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=20):
-    """Attempts in the window -> the PLAY-SEC-002 findings.
+def _connections(events):
+    """Events -> one list per sshd connection, each event tagged with its connection's index.
 
-    An attempt without a time (sshd -E lines) is always counted and listed in ``undated``. A source address
-    is an offender at ``failure_threshold`` failures or more; a success from an address after at least one
+    A connection is one sshd process: (host, program, pid) where the log names the pid, else (host, address, port)
+    (sshd -E). The same pid seen with another address or port is a new connection (pids are reused). Lines that
+    name no address (``Disconnecting: Too many authentication failures``, ``User root not allowed``) take it from
+    another line of their connection. API and non-sshd PAM lines are one attempt each.
+    """
+    current, connections, tagged = {}, [], []
+    for event in events:
+        if event["service"] != "ssh" or event["event"] == "pam_other":
+            key = None
+        elif event.get("pid"):
+            key = ("pid", event.get("host"), event.get("program"), event["pid"])
+        elif event["source"] and event["port"]:
+            key = ("address", event.get("host"), event["source"], event["port"])
+        else:
+            key = None
+        conn = current.get(key) if key else None
+        if conn is not None and event["source"] and conn["source"] and (
+                event["source"] != conn["source"] or (event["port"] and conn["port"] and event["port"] != conn["port"])):
+            conn = None
+        if conn is None:
+            if key is None and not event["source"] and event["service"] == "ssh" and event["event"] != "pam_other":
+                continue  # an sshd line with neither pid nor address cannot be attributed
+            conn = {"index": len(connections), "source": None, "port": None, "user": None, "time": event["time"]}
+            connections.append(conn)
+            if key:
+                current[key] = conn
+        conn["source"] = conn["source"] or event["source"]
+        conn["port"] = conn["port"] or event["port"]
+        conn["user"] = event["user"] or conn["user"]
+        tagged.append((conn, event))
+    return connections, tagged
+
+
+def _tries(state, max_auth_tries):
+    """Failed tries of one connection so far: the largest of its witnesses, so lines of one try count once.
+
+    The keys a client offered before one was accepted in the same connection are not failures: an agent holding
+    several keys logs them at VERBOSE on every normal login (fail2ban gh-1263).
+    """
+    failed = state["failed"] + (0 if state["succeeded"] else state["failed_key"])
+    return max(failed, max_auth_tries if state["max_tries"] else 0, 1 if state["attempted"] else 0, state["other"])
+
+
+def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=20, max_auth_tries=MAX_AUTH_TRIES):
+    """Events (parse_auth_line/parse_api_line) in the window -> the PLAY-SEC-002 findings.
+
+    Failures are counted per try, each try once: the lines of one connection (``Invalid user``, ``Failed ...``,
+    ``maximum authentication attempts exceeded``, ``Disconnecting ... Too many authentication failures``, the
+    pre-auth close) are grouped (see _connections), and a connection made as many tries as its largest witness:
+    its ``Failed`` lines (``message repeated N times`` counts N), ``max_auth_tries`` when sshd cut it for too many
+    failures, else 1 when it tried a user and gave up or was refused. ``attempts`` per address counts its failed
+    connections. An event without a time (sshd -E) is always counted; ``undated`` counts such connections. An
+    address is an offender at ``failure_threshold`` failures or more; a success from an address after at least one
     failure from it (in the order of the logs) is a possible compromise and escalates to SEV-1.
     """
     if failure_threshold < 1:
         raise AuthLogError("failure_threshold=%r must be 1 or more" % (failure_threshold,))
-    by_source, by_user, suspicious, undated = {}, {}, [], 0
-    # sshd logs "Invalid user" and then "Failed <method> for invalid user" for the same connection: count it once.
-    attempts = list(attempts)
-    failed_invalid = set((a["source"], a["port"]) for a in attempts if " for invalid user " in a["line"])
-    for attempt in attempts:
-        if "Invalid user " in attempt["line"] and (attempt["source"], attempt["port"]) in failed_invalid:
+    if max_auth_tries < 1:
+        raise AuthLogError("max_auth_tries=%r must be 1 or more (sshd's MaxAuthTries, 6 by default)" % (max_auth_tries,))
+    in_window = [e for e in attempts if e["time"] is None or not ((since and e["time"] < since) or (until and e["time"] > until))]
+    connections, tagged = _connections(in_window)
+    states = [{"failed": 0, "failed_key": 0, "max_tries": False, "attempted": False, "other": 0, "tries": 0, "succeeded": False}
+              for _conn in connections]
+    by_source, by_user, suspicious = {}, {}, []
+    for conn, event in tagged:
+        if event["event"] == "context":
             continue
-        when = attempt["time"]
-        if when is not None and ((since and when < since) or (until and when > until)):
-            continue
-        undated += when is None
-        source = attempt["source"] or "unknown"
-        entry = by_source.setdefault(source, {"source": source, "failures": 0, "successes": 0, "users": [], "evidence": []})
-        user_entry = by_user.setdefault(attempt["user"] or "unknown", {"user": attempt["user"] or "unknown", "failures": 0,
-                                                                       "successes": 0, "sources": []})
-        if attempt["outcome"] == "success" and entry["failures"] > 0:
-            suspicious.append({"source": source, "user": attempt["user"], "failures_before": entry["failures"],
-                               "line": attempt["line"]})
-        key = "failures" if attempt["outcome"] == "failure" else "successes"
-        entry[key] += 1
-        user_entry[key] += 1
-        if attempt["user"] and attempt["user"] not in entry["users"]:
-            entry["users"].append(attempt["user"])
+        state, source = states[conn["index"]], conn["source"] or "unknown"
+        user = event["user"] or conn["user"]
+        entry = by_source.setdefault(source, {"source": source, "failures": 0, "attempts": 0, "successes": 0, "users": [],
+                                              "evidence": []})
+        user_entry = by_user.setdefault(user or "unknown", {"user": user or "unknown", "failures": 0, "successes": 0, "sources": []})
+        count = event.get("count", 1)
+        kind = event["event"] if event["service"] == "ssh" else "other"
+        if kind == "success":
+            state["succeeded"] = True
+        elif kind in ("max_tries", "attempted"):
+            state[kind] = True
+        elif kind == "failed" and event["how"] == "publickey":
+            state["failed_key"] += count
+        else:
+            state[kind if kind == "failed" else "other"] += count
+        tries = _tries(state, max_auth_tries)
+        entry["attempts"] += (tries > 0) - (state["tries"] > 0)
+        entry["failures"] += tries - state["tries"]
+        user_entry["failures"] += tries - state["tries"]
+        state["tries"] = tries
+        if kind == "success":
+            if entry["failures"] > 0:
+                suspicious.append({"source": source, "user": user, "failures_before": entry["failures"], "line": event["line"]})
+            entry["successes"] += count
+            user_entry["successes"] += count
+        if user and user not in entry["users"]:
+            entry["users"].append(user)
         if source not in user_entry["sources"]:
             user_entry["sources"].append(source)
         if len(entry["evidence"]) < max_evidence:
-            entry["evidence"].append(attempt["line"])
+            entry["evidence"].append(event["line"])
     sources = sorted(by_source.values(), key=lambda item: (-item["failures"], item["source"]))
     offenders = [item["source"] for item in sources if item["failures"] >= failure_threshold]
     return {
@@ -147,8 +307,9 @@ def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=
         "severity": "SEV-1" if suspicious else ("SEV-3" if offenders else None),
         "failures": sum(item["failures"] for item in sources),
         "successes": sum(item["successes"] for item in sources),
-        "undated": undated,
+        "undated": sum(1 for conn in connections if conn["time"] is None),
         "failure_threshold": failure_threshold,
+        "max_auth_tries": max_auth_tries,
     }
 
 

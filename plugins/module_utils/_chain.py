@@ -7,33 +7,32 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int, parse_time
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import parse_time
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import read_status
 
 # At height 0 a node reports this block time; it is no block at all.
 EPOCH_ZERO = "1970-01-01T00:00:00Z"
 
 
 def digest_status(status, now):
-    """The fields of ``/status`` an operator needs, with integers decoded."""
-    sync = status["sync_info"]
-    node = status["node_info"]
-    validator = status.get("validator_info") or {}
-    block_time = sync.get("latest_block_time")
+    """The fields of ``/status`` an operator needs, with integers decoded (ShapeError for another shape)."""
+    read = read_status(status)
+    block_time = read["latest_block_time"]
     has_block = block_time and not block_time.startswith(EPOCH_ZERO[:10])
     return {
-        "chain_id": node.get("network"),
-        "node_id": node.get("id"),
-        "moniker": node.get("moniker"),
-        "version": node.get("version"),
-        "height": as_int(sync["latest_block_height"], "latest_block_height"),
-        "latest_block_hash": sync.get("latest_block_hash"),
-        "latest_app_hash": sync.get("latest_app_hash"),
+        "chain_id": read["network"],
+        "node_id": read["node_id"],
+        "moniker": read["moniker"],
+        "version": read["version"],
+        "height": read["height"],
+        "latest_block_hash": read["latest_block_hash"],
+        "latest_app_hash": read["latest_app_hash"],
         "latest_block_time": block_time,
         "block_age_seconds": round(now - parse_time(block_time), 3) if has_block else None,
-        "earliest_block_height": as_int(sync.get("earliest_block_height", "0"), "earliest_block_height"),
-        "catching_up": bool(sync.get("catching_up")),
-        "validator_address": validator.get("address"),
-        "voting_power": as_int(validator.get("voting_power", "0"), "voting_power"),
+        "earliest_block_height": read["earliest_block_height"],
+        "catching_up": read["catching_up"],
+        "validator_address": read["validator_address"],
+        "voting_power": read["voting_power"],
     }
 
 

@@ -6,7 +6,9 @@
 Plain Python on top of ``requests`` with no Ansible import, so that modules,
 ``scripts/localnet``, the fixture capture script and the benchmarks share it.
 Every call has a timeout and bounded retries; every failure becomes an
-``RPCError`` whose text names the endpoint and what to check.
+``RPCError`` whose text names the endpoint and what to check. ``Answer`` reads
+an answer by path and turns a missing or mistyped field into a ``ShapeError``
+(the per-endpoint readers built on it are in ``_rpc_shape.py``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,6 +44,89 @@ VALIDATORS_PER_PAGE = 100  # the server's maximum
 RETRYABLE_HTTP_STATUS = (502, 503, 504)
 
 
+class ShapeError(ValueError):
+    """An RPC answer without a field the collection needs, or with a field of another type."""
+
+
+def as_int(value, field="value"):
+    """Decode a CometBFT integer: int64/uint64 arrive as strings, int32 as numbers."""
+    if isinstance(value, bool):
+        raise ValueError("%s is a boolean, expected an integer" % field)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ValueError("%s=%r is not an integer" % (field, value))
+
+
+def _version_hint(endpoint, container):
+    """Which version's answer this looks like, from the keys of the object that lacked a field."""
+    keys = set(container) if isinstance(container, dict) else set()
+    if endpoint == "/net_info" and {"node_id", "url"} <= keys:
+        return "Tendermint v0.35 shape?"
+    if endpoint == "/status" and "NodeInfo" in keys:
+        return "Tendermint before v0.34 (capitalised keys)?"
+    if "jsonrpc" in keys:
+        return "the whole JSON-RPC envelope was passed instead of its result?"
+    return "another CometBFT/Tendermint version, or not a CometBFT node?"
+
+
+class Answer(object):
+    """One endpoint's answer, or a part of it, read by path; every failure is a ShapeError naming the path."""
+
+    def __init__(self, endpoint, value, where="result"):
+        self.endpoint, self.value, self.where = endpoint, value, where
+
+    def fail(self, what, container=None):
+        """Raise the ShapeError; the version hint is read from ``container`` (default: this part of the answer)."""
+        container = self.value if container is None else container
+        raise ShapeError("unsupported %s answer: %s; %s" % (self.endpoint, what, _version_hint(self.endpoint, container)))
+
+    def child(self, key, where=None):
+        where = where or "%s.%s" % (self.where, key)
+        if not isinstance(self.value, dict):
+            self.fail("%s is %s, not an object" % (self.where, type(self.value).__name__), self.value)
+        if key not in self.value:
+            have = ", ".join(sorted(self.value)[:8]) or "nothing"
+            self.fail("no %s (it has %s)" % (where, have), self.value)
+        return Answer(self.endpoint, self.value[key], where)
+
+    def get(self, path, kind=None, default=KeyError):
+        """The value at dotted ``path``; ``default`` when a part is missing (a ShapeError if none is given)."""
+        node = self
+        for key in path.split("."):
+            if default is not KeyError and not (isinstance(node.value, dict) and key in node.value):
+                if node.value is not None and not isinstance(node.value, dict):
+                    node.fail("%s is %s, not an object" % (node.where, type(node.value).__name__))
+                return default
+            node = node.child(key)
+        if kind is not None and not isinstance(node.value, kind) and not (default is not KeyError and node.value is None):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            node.fail("%s is %r, not %s" % (node.where, node.value, names))
+        return default if node.value is None and default is not KeyError else node.value
+
+    def integer(self, path, default=KeyError):
+        value = self.get(path, default=default)
+        if value is default and default is not KeyError:
+            return default
+        try:
+            return as_int(value, path)
+        except ValueError:
+            self.fail("%s.%s is %r, not an integer" % (self.where, path, value))
+
+    def text(self, path, default=KeyError):
+        return self.get(path, str, default)
+
+    def items(self, path, optional=False):
+        """The list at ``path`` as Answers (``peers[0]``, ...); a missing or null list is empty when ``optional``."""
+        value = self.get(path, default=None) if optional else self.get(path)
+        if value is None and optional:
+            return []
+        if not isinstance(value, list):
+            self.fail("%s.%s is %s, not a list" % (self.where, path, type(value).__name__))
+        return [Answer(self.endpoint, item, "%s.%s[%d]" % (self.where, path, index)) for index, item in enumerate(value)]
+
+
 class RPCError(Exception):
     """A failed RPC call; ``str()`` is a message an operator can act on."""
 
@@ -64,17 +149,6 @@ def normalize_url(url):
         raise RPCError(text or repr(url), "invalid RPC URL; %s" % hint)
     del port  # read only so that a malformed port (":99999", ":abc") raises above
     return text.rstrip("/")
-
-
-def as_int(value, field="value"):
-    """Decode a CometBFT integer: int64/uint64 arrive as strings, int32 as numbers."""
-    if isinstance(value, bool):
-        raise ValueError("%s is a boolean, expected an integer" % field)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise ValueError("%s=%r is not an integer" % (field, value))
 
 
 def parse_time(text):
@@ -179,23 +253,39 @@ class CometRPC:
 
     def block_hash(self, height):
         """The hash of the block at ``height``, as this node committed it (what nodes at different heights can compare)."""
-        return self.commit(height)["signed_header"]["commit"]["block_id"]["hash"]
+        return Answer("/commit", self.commit(height)).text("signed_header.commit.block_id.hash")
 
     def block(self, height=None):
         return self.call("block", height=height)
 
     def validators(self, height=None, per_page=VALIDATORS_PER_PAGE):
-        """Every validator at ``height`` (all pages), in validator-index order."""
-        collected = []
+        """Every validator at ``height`` (all pages), in validator-index order: ``[{address, voting_power}]``.
+
+        ShapeError when the pages do not add up: a page that repeats an earlier one (a proxy ignoring ``page``), or
+        fewer validators than ``total`` once the pages run out.
+        """
+        collected, seen = [], set()
         page = 1
         while True:
-            result = self.call("validators", height=height, page=page, per_page=per_page)
-            batch = result.get("validators") or []
-            total = as_int(result.get("total", len(batch)), "total")
+            batch, total = _validators_page(self.call("validators", height=height, page=page, per_page=per_page))
+            if any(v["address"] in seen for v in batch):
+                raise ShapeError("unsupported /validators answer: page %d repeats validators of an earlier page "
+                                 "(is a proxy dropping the page parameter?)" % page)
+            seen.update(v["address"] for v in batch)
             collected.extend(batch)
-            if not batch or len(collected) >= total:
+            if len(collected) >= total:
                 return collected
+            if not batch:
+                raise ShapeError("unsupported /validators answer: page %d is empty after %d of %d validators" % (page, len(collected), total))
             page += 1
+
+
+def _validators_page(result):
+    """One ``/validators`` page -> ``(validators [{address, voting_power}], total)`` in validator-index order."""
+    answer = Answer("/validators", result)
+    validators = [{"address": v.text("address").upper(), "voting_power": v.integer("voting_power")}
+                  for v in answer.items("validators", optional=True)]
+    return validators, answer.integer("total", default=len(validators))
 
 
 class _Retryable(Exception):
@@ -225,8 +315,10 @@ def fan_out(function, items, max_workers=32):
     def guarded(item):
         try:
             return item, function(item), None
-        except RPCError as exc:
+        except (RPCError, ShapeError) as exc:
             return item, None, str(exc)
+        except ValueError as exc:  # the pure readers' own checks (vote strings, bit arrays): their message says it
+            return item, None, "unusable answer: %s" % exc
         except Exception as exc:  # a bug or an unexpected answer shape must not sink the others
             return item, None, "unexpected %s: %s" % (type(exc).__name__, exc)
 

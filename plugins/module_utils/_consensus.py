@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import block_id_flag
+
 STEP_NAMES = {
     1: "NewHeight",
     2: "NewRound",
@@ -124,7 +126,7 @@ def votes_from_commit(validators, signatures):
         raise ValueError("commit has %d signatures for %d validators" % (len(signatures), len(validators)))
     entries = []
     for index, (validator, signature) in enumerate(zip(validators, signatures)):
-        kind = _COMMIT_FLAGS.get(int(signature.get("block_id_flag", 1)), "absent")
+        kind = _COMMIT_FLAGS[block_id_flag(signature.get("block_id_flag", 1), "signatures[%d].block_id_flag" % index)]
         signer = (signature.get("validator_address") or "").upper()
         if kind != "absent" and signer and signer != validator["address"].upper():
             raise ValueError("commit signature %d is from %s, not from %s" % (index, signer, validator["address"]))

@@ -16,6 +16,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._come
     fan_out,
     normalize_url,
 )
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import node_id_error
 
 
 def rpc_argument_spec(**extra):
@@ -62,6 +63,9 @@ def parse_endpoints(raw_endpoints):
             entry["error"] = "endpoint %r: expected a URL string or a dict with 'url' (and optional 'name', 'node_id', 'validator_address')" % (raw,)
         elif not url:
             entry["error"] = "endpoint %s: no 'url' given" % entry["name"]
+        elif entry["node_id"] is not None and node_id_error(entry["node_id"]):
+            entry["error"] = "endpoint %s: node_id: %s (set node_id in the inventory as /status reports it)" % (
+                entry["name"], node_id_error(entry["node_id"]))
         else:
             try:
                 entry["url"] = normalize_url(url)

@@ -13,9 +13,16 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import node_id_error
+
 
 def parse_peer_list(text):
-    """``id@host:port`` entries of a comma-separated CometBFT peer list; malformed entries carry ``error``."""
+    """``id@host:port`` entries of a comma-separated CometBFT peer list, ids as written (case-sensitive).
+
+    Each entry: ``{raw, id, host, port, error, fault}``; ``fault`` is ``malformed_entry`` (not id@host:port),
+    ``malformed_node_id`` (not 40 hex digits: CometBFT refuses to start) or ``node_id_case`` (upper-case hex: it
+    starts, but every handshake with that peer fails), with ``error`` saying so; None for a good entry.
+    """
     entries = []
     for raw in (text or "").split(","):
         raw = raw.strip()
@@ -23,9 +30,13 @@ def parse_peer_list(text):
             continue
         node_id, _at, address = raw.partition("@")
         host, _colon, port = address.rpartition(":")
-        entry = {"raw": raw, "id": node_id.lower(), "host": host, "port": int(port) if port.isdigit() else None, "error": None}
-        if not _at or len(node_id) != 40 or not host or entry["port"] is None:
-            entry["error"] = "not id@host:port with a 40-hex-digit node id"
+        entry = {"raw": raw, "id": node_id, "host": host, "port": int(port) if port.isdigit() else None, "error": None, "fault": None}
+        if not _at or not host or entry["port"] is None:
+            entry["error"], entry["fault"] = "not id@host:port with a 40-hex-digit node id", "malformed_entry"
+        else:
+            entry["error"] = node_id_error(node_id)
+            if entry["error"]:
+                entry["fault"] = "node_id_case" if node_id.lower() != node_id and not node_id_error(node_id.lower()) else "malformed_node_id"
         entries.append(entry)
     return entries
 
@@ -43,14 +54,31 @@ def _is_private(host):
     return address.is_private or address.is_loopback
 
 
+def _fleet_addresses(nodes):
+    """``{(host, port): (name, node_id)}`` of every fleet node's p2p address and announced external_address."""
+    addresses = {}
+    for name, node in nodes.items():
+        candidates = [node.get("p2p_address"), (node.get("p2p") or {}).get("external_address")]
+        for host, port in (_host_port(c) for c in candidates if c):
+            if node.get("node_id") and host not in ("", "0.0.0.0", "::") and port:
+                addresses[(host, port)] = (name, node["node_id"])
+    return addresses
+
+
 def config_faults(nodes):
-    """Faults in each node's [p2p] settings, and corrected persistent_peers where an entry names a known node wrongly.
+    """Faults in each node's [p2p] settings, and corrected persistent_peers where an entry names a fleet node wrongly.
 
     ``nodes``: ``{name: {"node_id", "p2p_address", "p2p"}}``; ``p2p`` is the parsed [p2p] section or None (unread).
+    Node ids are compared exactly, as CometBFT does. An entry whose id is not the id of the fleet node listening at
+    its address (a node_key.json regenerated since) is ``stale_node_id`` and is corrected to that node's id; an id
+    in upper case is ``node_id_case`` and corrected to lower case; an id that is not 40 hex digits is
+    ``malformed_node_id``, corrected when its address is a fleet node's, else left out of the corrected list
+    (CometBFT would not start with it).
     Returns ``(faults, fixes)``: faults ``{node, fault, severity, detail}`` (severity ``error`` can keep a node
     from peering; ``warning`` is worth a look), fixes ``{name: persistent_peers string}``.
     """
-    known = dict((n["node_id"].lower(), (name, n["p2p_address"])) for name, n in nodes.items() if n.get("node_id") and n.get("p2p_address"))
+    known = dict((n["node_id"], (name, n["p2p_address"])) for name, n in nodes.items() if n.get("node_id") and n.get("p2p_address"))
+    at_address = _fleet_addresses(nodes)
     listed_by = dict((name, 0) for name in nodes)
     faults, fixes = [], {}
 
@@ -61,39 +89,51 @@ def config_faults(nodes):
         p2p = nodes[name].get("p2p")
         if p2p is None:
             continue
-        own_id = (nodes[name].get("node_id") or "").lower()
+        own_id = nodes[name].get("node_id") or ""
         persistent = parse_peer_list(p2p.get("persistent_peers"))
         seeds = parse_peer_list(p2p.get("seeds"))
         if not persistent and not seeds:
             fault(name, "no_peers_configured", "error", "persistent_peers and seeds are both empty: the node only finds peers through its address book")
         corrected, wrong = [], False
         for entry in persistent + seeds:
-            if entry["error"]:
-                fault(name, "malformed_entry", "error", "%r: %s" % (entry["raw"], entry["error"]))
+            field = "persistent_peers" if entry in persistent else "seeds"
+            if entry["fault"]:
+                fault(name, entry["fault"], "error", "%s %r: %s" % (field, entry["raw"], entry["error"]))
+            if entry["fault"] == "malformed_entry":
+                wrong = wrong or field == "persistent_peers"
                 continue
-            if entry["id"] == own_id:
+            node_id = entry["id"].lower() if entry["fault"] == "node_id_case" else entry["id"]
+            host, port = entry["host"], entry["port"]
+            if node_id == own_id:
                 fault(name, "self_in_list", "warning", "%r is this node itself" % entry["raw"])
                 continue
-            if entry["id"] in known:
-                peer, address = known[entry["id"]]
-                listed_by[peer] += 1
+            if node_id in known:
+                peer, address = known[node_id]
+                listed_by[peer] += not entry["fault"]
                 host, port = _host_port(address)
                 if (entry["host"], entry["port"]) != (host, port):
-                    kind = "wrong_port" if entry["host"] == host else "wrong_address"
-                    fault(name, kind, "error", "%r names %s, which listens on %s:%s" % (entry["raw"], peer, host, port))
-                    if entry in persistent:
-                        wrong = True
-                        corrected.append("%s@%s:%s" % (entry["id"], host, port))
-                    continue
-            if entry in persistent:
-                corrected.append(entry["raw"])
+                    fault(name, "wrong_port" if entry["host"] == host else "wrong_address", "error",
+                          "%r names %s, which listens on %s:%s" % (entry["raw"], peer, host, port))
+            elif (host, port) in at_address:
+                peer, node_id = at_address[(host, port)]
+                if entry["fault"] != "malformed_node_id":
+                    fault(name, "stale_node_id", "error",
+                          "%s %r: %s:%s is %s, whose node id is %s (node_key.json regenerated?): CometBFT refuses the handshake "
+                          "(auth failure: dialed ID mismatch)" % (field, entry["raw"], host, port, peer, node_id))
+            elif entry["fault"] == "malformed_node_id":
+                wrong = wrong or field == "persistent_peers"  # no fleet node there: left out, CometBFT would not start with it
+                continue
+            fixed = "%s@%s:%s" % (node_id, host, port)
+            if field == "persistent_peers":
+                wrong = wrong or fixed != entry["raw"]
+                corrected.append(fixed)
         if wrong:
             fixes[name] = ",".join(corrected)
         if p2p.get("max_num_inbound_peers") == 0:
             fault(name, "no_inbound", "error", "max_num_inbound_peers = 0: no peer can dial this node")
         if p2p.get("max_num_outbound_peers") == 0 and not persistent:
             fault(name, "no_outbound", "error", "max_num_outbound_peers = 0 and no persistent peers: this node dials nobody")
-        if p2p.get("addr_book_strict") and any(_is_private(e["host"]) for e in persistent + seeds if not e["error"]):
+        if p2p.get("addr_book_strict") and any(_is_private(e["host"]) for e in persistent + seeds if e["fault"] != "malformed_entry"):
             fault(name, "addr_book_strict_private", "warning",
                   "addr_book_strict = true drops private addresses from the address book, and the peers are private")
         laddr_host, _port = _host_port(p2p.get("laddr"))
@@ -172,6 +212,13 @@ def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts
         peer_reset = sorted(isolated | set(f["node"] for f in faults if f["severity"] == "error"))
         why.append("peer reset planned (stop, remove addrbook.json%s, start, one at a time): %s"
                    % (", correct persistent_peers" if fixes else "", ", ".join(peer_reset)))
+    elif fixes:
+        # One island today, but entries CometBFT refuses at the handshake leave these nodes fewer paths than planned.
+        verdict = "configuration"
+        why.append("one island, but persistent_peers names peers CometBFT cannot connect to: %s" % "; ".join(
+            "%s: %s" % (f["node"], f["detail"]) for f in faults if f["node"] in fixes and f["severity"] == "error"))
+        peer_reset = sorted(fixes)
+        why.append("peer reset planned (stop, remove addrbook.json, correct persistent_peers, start, one at a time): %s" % ", ".join(peer_reset))
     else:
         verdict = "healthy"
         why.append("one island, every node at or above the peer minimum")

@@ -12,13 +12,23 @@ module: auth_log_scan
 short_description: Authentication attempts by address and user from sshd/PAM and API logs (PLAY-SEC-002)
 version_added: 0.1.0
 description:
-  - Reads sshd and PAM authentication logs (C(Failed <method>), C(Invalid user), C(authentication failure),
-    C(Accepted <method>)) and API access logs (status 401 and 403) on the target and counts the attempts in a
-    time window by source address and by user.
+  - Reads sshd and PAM authentication logs and API access logs (status 401 and 403) on the target and counts the
+    failed tries in a time window by source address and by user.
+  - sshd of OpenSSH 7.x to 9.8+ (C(sshd) and C(sshd-session)) at the default LogLevel INFO and at VERBOSE
+    (C(Failed <method>), C(Invalid user), C(maximum authentication attempts exceeded),
+    C(Disconnecting ... Too many authentication failures), pre-auth C(Connection closed/reset by) and
+    C(Disconnected from) an authenticating or invalid user, C(not allowed because), C(Accepted <method>)), and other
+    services' PAM C(authentication failure) lines.
+  - Each try is counted once. The lines of one sshd connection (one sshd pid, or address and port) are grouped; a
+    connection counts its C(Failed) lines, O(max_auth_tries) when sshd cut it for too many failures, else one try
+    when it tried a user and gave up or was refused. rsyslog's C(message repeated N times) counts N times. Keys
+    refused before an accepted key in the same connection are not failures (an agent offering several keys).
   - An address with O(failure_threshold) failures or more is an offender. A success from an address that failed
     before is a possible compromise, reported in RV(success_after_failures), and makes RV(severity) C(SEV-1).
-  - Lines with a classic syslog time, an RFC 3339 time, or no time at all (C(sshd -E) files) are understood; lines
-    without a time cannot be placed in the window and are always counted (RV(undated)).
+  - Understood layouts, detected per line; classic syslog (the year of the window's end is assumed, UTC), RFC 3339
+    (rsyslog), RFC 5424, C(journalctl -o short), C(short-precise), C(short-iso), C(short-iso-precise),
+    C(short-full), C(short-unix), C(json) and C(cat), and no time at all (C(sshd -E) files). Lines without a time
+    cannot be placed in the window and are always counted (RV(undated)).
   - Read-only. A missing or unreadable file is listed in RV(unreadable) and does not fail the task.
 author:
   - VirtEngine SRE Team (@virtengine)
@@ -45,6 +55,12 @@ options:
     description: Failures from one address that make it an offender.
     type: int
     default: 5
+  max_auth_tries:
+    description:
+      - The servers' sshd C(MaxAuthTries); a connection that sshd cut for too many authentication failures counts
+        this many failed tries.
+    type: int
+    default: 6
   max_evidence:
     description: Log lines kept as evidence per address.
     type: int
@@ -72,7 +88,10 @@ by_source:
       description: The address (C(unknown) when the line names none).
       type: str
     failures:
-      description: Failed attempts.
+      description: Failed tries, each counted once.
+      type: int
+    attempts:
+      description: Connections (or API requests) from the address with at least one failed try.
       type: int
     successes:
       description: Successful logins.
@@ -114,11 +133,15 @@ successes:
   returned: always
   type: int
 undated:
-  description: Attempts from lines without a time (counted whatever the window).
+  description: Connections known only from lines without a time (counted whatever the window).
   returned: always
   type: int
 failure_threshold:
   description: The threshold used.
+  returned: always
+  type: int
+max_auth_tries:
+  description: The MaxAuthTries used.
   returned: always
   type: int
 unreadable:
@@ -135,7 +158,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._auth
     AuthLogError,
     analyse,
     parse_api_line,
-    parse_auth_line,
+    parse_auth_log,
     parse_time,
 )
 
@@ -145,7 +168,7 @@ def read_attempts(paths, parse, unreadable):
     for path in paths:
         try:
             with open(path, errors="replace") as handle:
-                attempts.extend(found for found in (parse(line) for line in handle) if found)
+                attempts.extend(parse(handle))
         except (IOError, OSError) as error:
             unreadable.append({"path": path, "error": str(error)})
     return attempts
@@ -159,6 +182,7 @@ def main():
             since=dict(type="str", default=""),
             until=dict(type="str", default=""),
             failure_threshold=dict(type="int", default=5),
+            max_auth_tries=dict(type="int", default=6),
             max_evidence=dict(type="int", default=20),
         ),
         supports_check_mode=True,
@@ -171,9 +195,9 @@ def main():
         until = parse_time(params["until"]) if params["until"] else None
         year = (until or datetime.datetime.now(datetime.timezone.utc)).year
         unreadable = []
-        attempts = read_attempts(params["auth_logs"], lambda line: parse_auth_line(line, year), unreadable)
-        attempts += read_attempts(params["api_logs"], parse_api_line, unreadable)
-        findings = analyse(attempts, since, until, params["failure_threshold"], params["max_evidence"])
+        attempts = read_attempts(params["auth_logs"], lambda lines: parse_auth_log(lines, year), unreadable)
+        attempts += read_attempts(params["api_logs"], lambda lines: (found for found in map(parse_api_line, lines) if found), unreadable)
+        findings = analyse(attempts, since, until, params["failure_threshold"], params["max_evidence"], params["max_auth_tries"])
     except AuthLogError as error:
         module.fail_json(msg=str(error))
     module.exit_json(changed=False, unreadable=unreadable, **findings)

@@ -241,7 +241,7 @@ views:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int, parse_time
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import parse_time
 from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import (
     choose_source,
     merge_entries,
@@ -252,6 +252,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._cons
     votes_by_validator,
     votes_from_commit,
 )
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import read_commit, read_round_state, read_status
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
     check_rpc_arguments,
     parse_endpoints,
@@ -260,33 +261,27 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._modu
 )
 
 
-def _validator_set(client, height):
-    """Every validator at ``height``, in index order, with its power decoded."""
-    return [{"address": v["address"], "voting_power": as_int(v["voting_power"], "voting_power")} for v in client.validators(height)]
-
-
 def read_view(settle_time):
     def read(client, endpoint):
-        status = client.status()
-        round_state = client.consensus_state()["round_state"]
-        height, round_, step = parse_height_round_step(round_state["height/round/step"])
+        status = read_status(client.status())
+        round_state = read_round_state(client.consensus_state())
+        height, round_, step = parse_height_round_step(round_state["height_round_step"])
         seconds_in_height = time.time() - parse_time(round_state["start_time"])
         source = choose_source(step, round_, seconds_in_height, settle_time)
-        validators = _validator_set(client, height)
+        validators = client.validators(height)
         source_height, source_round = height, None
         if source == "last_commit" and height - 2 >= 1:
             source_height = height - 2
-            commit = client.commit(source_height)["signed_header"]["commit"]
-            committed = _validator_set(client, source_height)
-            entries = votes_from_commit(committed, commit["signatures"])
+            commit = read_commit(client.commit(source_height))
+            entries = votes_from_commit(client.validators(source_height), commit["signatures"])
         else:
             if source == "last_commit":  # heights 1-2 have no canonical commit yet: judge the round as it is
                 source = "round"
             source_round = round_ - 1 if source == "previous_round" else round_
-            votes = round_entry(round_state.get("height_vote_set"), source_round) or {}
+            votes = round_entry(round_state["height_vote_set"], source_round) or {}
             empty = ["nil-Vote"] * len(validators)
             entries = votes_by_validator(validators, votes.get("prevotes") or empty, votes.get("precommits") or empty)
-        proposer = round_state.get("proposer") or {}
+        proposer = round_state["proposer"]
         return {
             "status": status,
             "height": height,
@@ -330,9 +325,8 @@ def main():
         view = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
                 "height": None, "round": None, "step": None, "source": None, "merged": False}
         if result:
-            validator = result["status"].get("validator_info") or {}
-            if validator.get("address"):
-                hosts[validator["address"].upper()] = (endpoint["name"], result["status"]["node_info"].get("moniker"))
+            if result["status"]["validator_address"]:
+                hosts[result["status"]["validator_address"].upper()] = (endpoint["name"], result["status"]["moniker"])
             view.update((k, result[k]) for k in ("height", "round", "step", "source"))
         views.append(view)
 

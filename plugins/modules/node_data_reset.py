@@ -16,10 +16,17 @@ description:
     not exist), after copying it into the backup directory.
   - O(what=data) runs C(<binary> <command...> [--keep-addr-book] --home <home>) (C(virtengine tendermint unsafe-reset-all)
     or C(cometbft unsafe-reset-all)), so that the node syncs again from its peers (block sync) or by state sync.
-  - O(what=snapshot) does the same reset and then extracts a data snapshot (C(.tar.lz4), C(.tar.gz) or C(.tar)) into the
-    data directory. The archive's SHA-256 is checked and every member inspected B(before anything is deleted); members
-    must be plain files and directories under the data directory, and an archive holding key files is refused.
-    C(priv_validator_state.json) and C(cs.wal) in an archive are left out.
+  - O(what=snapshot) does the same reset and then extracts a data snapshot (C(.tar.lz4), C(.tar.zst), C(.tar.gz),
+    C(.tgz), C(.tar.bz2), C(.tar.xz) or C(.tar)). The archive's SHA-256 is checked and every member inspected
+    B(before anything is deleted).
+  - Snapshot layouts as providers publish them, recognised from the members - the data directory's contents
+    (C(application.db/...)), extracted into C(<home>/data); or C(data/) plus, on CosmWasm chains, C(wasm/) (contract code
+    kept in C(<home>/wasm)), extracted into the home. When the archive carries C(wasm/), the node's C(<home>/wasm) is
+    replaced by it (removed after the backup of the signing files, like the reset removes C(data/)).
+  - Refused, before anything is deleted - absolute names, C(..), links, device and special files, key files
+    (C(priv_validator_key.json), C(node_key.json), C(keyring-*)) anywhere, and any other top-level entry next to
+    C(data/) (C(config/), ...). C(data/priv_validator_state.json) (another node's signing state) and C(data/cs.wal)
+    in an archive are left out.
   - Refuses to act on a running node. A node is running when its data directories are locked
     (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when its port accepts connections
     or cannot be judged (a timeout counts as running: the check fails closed and needs no HTTP library).
@@ -85,9 +92,13 @@ options:
     type: bool
     default: false
   lz4_binary:
-    description: The lz4 command for C(.tar.lz4) archives.
+    description: The lz4 command for C(.tar.lz4) archives (Debian package C(lz4)).
     type: str
     default: lz4
+  zstd_binary:
+    description: The zstd command for C(.tar.zst) archives (Debian package C(zstd)).
+    type: str
+    default: zstd
 seealso:
   - module: virtengine.incident_response.validator_rollback
   - name: CometBFT unsafe-reset-all
@@ -173,8 +184,17 @@ snapshot:
     bytes:
       description: Unpacked size.
       type: int
+    layout:
+      description:
+        - C(home) (members under C(data/) and C(wasm/), extracted into the home directory) or C(data_contents)
+          (members relative to the data directory, extracted into C(data/)).
+      type: str
+    roots:
+      description: The home-level directories the archive restores (C(data), C(wasm)); empty for C(data_contents).
+      type: list
+      elements: str
     prefixed:
-      description: Members start with C(data/) and were extracted into the home directory (else into C(data/)).
+      description: The C(home) layout.
       type: bool
     skipped:
       description:
@@ -227,11 +247,15 @@ def _check_snapshot(module, params):
     if actual != expected:
         module.fail_json(msg="%s has SHA-256 %s, expected %s: corrupt or wrong file; nothing was deleted" % (path, actual, expected))
     try:
-        facts = inspect(path, params["lz4_binary"])
+        facts = inspect(path, _binaries(params))
     except SnapshotError as exc:
         module.fail_json(msg="%s; nothing was deleted" % to_native(exc))
     facts["sha256"] = actual
     return facts
+
+
+def _binaries(params):
+    return {"lz4": params["lz4_binary"], "zstd": params["zstd_binary"]}
 
 
 def _reset_data(module, params, binary, home, result):
@@ -274,6 +298,7 @@ def main():
             backup_dir=dict(type="path"),
             allow_signing_state_reset=dict(type="bool", default=False),
             lz4_binary=dict(type="str", default="lz4"),
+            zstd_binary=dict(type="str", default="zstd"),
         ),
         required_if=[("what", "snapshot", ("snapshot_path", "snapshot_sha256"))],
         supports_check_mode=True,
@@ -315,9 +340,13 @@ def main():
     if not binary or not os.access(binary, os.X_OK):
         module.fail_json(msg="binary=%s not found or not executable: set node_binary to the node's binary" % params["binary"])
     required = params["min_free_bytes"]
+    wasm_dir = os.path.join(home, "wasm")
     if what == "snapshot":
         result["snapshot"] = _check_snapshot(module, params)
         required = max(required, int(result["snapshot"]["bytes"] * _UNPACK_MARGIN))
+        if "wasm" in result["snapshot"]["roots"] and os.path.isdir(wasm_dir):
+            reclaimable += directory_bytes(wasm_dir)
+            result["removed_bytes"] = result["disk"]["reclaimable_bytes"] = reclaimable
     result["disk"]["required_bytes"] = required
     if result["disk"]["free_bytes"] + reclaimable < required:
         module.fail_json(msg="not enough space for the %s: %d bytes free + %d reclaimable < %d needed under %s; "
@@ -335,8 +364,10 @@ def main():
     _reset_data(module, params, binary, home, result)
     if what == "snapshot":
         try:
-            result["snapshot"]["skipped"] = extract(params["snapshot_path"], home, result["snapshot"]["prefixed"], params["lz4_binary"])
-        except SnapshotError as exc:
+            if "wasm" in result["snapshot"]["roots"] and os.path.isdir(wasm_dir):
+                shutil.rmtree(wasm_dir)
+            result["snapshot"]["skipped"] = extract(params["snapshot_path"], home, result["snapshot"]["prefixed"], _binaries(params))
+        except (SnapshotError, OSError) as exc:
             _keep_signing_state(module, home, result, params["allow_signing_state_reset"])
             module.fail_json(msg="%s; the data directory is reset (empty): restore another snapshot or let the node sync"
                                  % to_native(exc), **result)

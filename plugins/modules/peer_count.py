@@ -19,6 +19,8 @@ description:
     search, since they can join two parts of the fleet, and are listed per island.
   - Peers are identified by node id, never by C(remote_ip), because on one machine every inbound peer reads 127.0.0.1.
   - Nodes with fewer than O(min_peers) peers are listed in RV(summary.below_min).
+  - Answers are shape-checked per endpoint. Tendermint v0.35's C(/net_info) (peers as C(node_id) and
+    C(url), no C(node_info)) is read too, without direction or moniker; any other shape is that endpoint's error.
 author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
@@ -85,11 +87,14 @@ nodes:
       type: int
       sample: 4
     inbound:
-      description: Peers that dialled this node.
+      description: Peers that dialled this node (null when the answer does not say, Tendermint v0.35).
       type: int
     outbound:
-      description: Peers this node dialled.
+      description: Peers this node dialled (null when the answer does not say).
       type: int
+    net_info_shape:
+      description: C(node_info) (Tendermint v0.34, CometBFT v0.37, v0.38) or C(v0.35) (peers as node_id and url).
+      type: str
     below_min:
       description: Fewer than O(min_peers) peers.
       type: bool
@@ -114,13 +119,15 @@ nodes:
           description: The endpoint name of that peer when it is one of the endpoints, else null.
           type: str
         moniker:
-          description: Peer moniker.
+          description: Peer moniker (null in the v0.35 shape).
           type: str
         is_outbound:
-          description: This node dialled the peer.
+          description: This node dialled the peer (null in the v0.35 shape).
           type: bool
         remote_ip:
-          description: Address the connection comes from (127.0.0.1 for every inbound peer on one machine).
+          description:
+            - Address the connection comes from (127.0.0.1 for every inbound peer on one machine); in the v0.35 shape
+              the host of the peer's url.
           type: str
         listen_addr:
           description: The p2p address the peer announces.
@@ -186,13 +193,13 @@ summary:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
     check_rpc_arguments,
     parse_endpoints,
     query_endpoints,
     rpc_argument_spec,
 )
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import read_net_info, read_status
 from ansible_collections.virtengine.incident_response.plugins.module_utils._peer_graph import (
     build_graph,
     comparisons,
@@ -203,23 +210,11 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._peer
 
 
 def read_peers(client, endpoint):
-    status = client.status()
-    node_info = status["node_info"]
-    net_info = client.net_info()
-    peers = [
-        {
-            "id": peer["node_info"]["id"],
-            "moniker": peer["node_info"].get("moniker"),
-            "is_outbound": bool(peer.get("is_outbound")),
-            "remote_ip": peer.get("remote_ip"),
-            "listen_addr": peer["node_info"].get("listen_addr"),
-        }
-        for peer in net_info.get("peers") or []
-    ]
-    return {"node_id": node_info["id"], "moniker": node_info.get("moniker"), "n_peers": as_int(net_info.get("n_peers", len(peers)), "n_peers"),
-            "peers": peers, "height": as_int(status["sync_info"]["latest_block_height"], "latest_block_height"),
-            "latest_block_hash": status["sync_info"]["latest_block_hash"],
-            "voting_power": as_int(status["validator_info"].get("voting_power", "0"), "voting_power")}
+    status = read_status(client.status())
+    net_info = read_net_info(client.net_info())
+    return {"node_id": status["node_id"], "moniker": status["moniker"], "n_peers": net_info["n_peers"], "peers": net_info["peers"],
+            "net_info_shape": net_info["shape"], "height": status["height"], "latest_block_hash": status["latest_block_hash"],
+            "voting_power": status["voting_power"]}
 
 
 def main():
@@ -239,11 +234,12 @@ def main():
         result, error = outcome[endpoint["name"]]
         node = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
                 "node_id": endpoint["node_id"], "moniker": None, "n_peers": None, "inbound": None, "outbound": None,
-                "below_min": None, "peers": [], "height": None, "latest_block_hash": None, "voting_power": None}
+                "below_min": None, "peers": [], "net_info_shape": None, "height": None, "latest_block_hash": None, "voting_power": None}
         if result:
             node.update(result)
-            node["outbound"] = sum(1 for p in result["peers"] if p["is_outbound"])
-            node["inbound"] = len(result["peers"]) - node["outbound"]
+            if all(p["is_outbound"] is not None for p in result["peers"]):  # unknown in the v0.35 shape
+                node["outbound"] = sum(1 for p in result["peers"] if p["is_outbound"])
+                node["inbound"] = len(result["peers"]) - node["outbound"]
             node["below_min"] = node["n_peers"] < min_peers
             views.append({"name": node["name"], "node_id": node["node_id"], "peer_ids": [p["id"] for p in result["peers"]]})
         elif endpoint["node_id"]:

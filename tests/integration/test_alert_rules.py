@@ -21,6 +21,7 @@ from conftest import REPO, wait_until
 
 RULES = REPO / "extensions" / "prometheus" / "rules" / "virtengine-alerts.yml"
 RULE_TESTS = REPO / "extensions" / "prometheus" / "tests" / "virtengine-alerts.test.yml"
+NAMESPACE_TESTS = REPO / "extensions" / "prometheus" / "tests" / "virtengine-alerts-namespaces.test.yml"
 ALERTMANAGER_EXAMPLE = REPO / "extensions" / "prometheus" / "alertmanager.example.yml"
 RUNBOOK_ALERTS = {"ChainHalted", "NetworkPartition", "PeerCountCritical", "VEIDScoringDown", "VEIDMLInferenceFailureRate", "MarketOrderBacklog",
                   "NoBidsReceived", "ProviderDaemonDown", "ProviderDaemonErrorRateHigh", "HighErrorRate", "NodeOutOfSync", "NodeBehind",
@@ -55,6 +56,18 @@ def test_promtool_unit_tests_pass_and_give_every_alert_a_firing_and_a_silent_cas
     firing = set(case["alertname"] for case in cases if case["exp_alerts"])
     silent = set(case["alertname"] for case in cases if not case["exp_alerts"])
     assert firing == RUNBOOK_ALERTS and silent == RUNBOOK_ALERTS
+
+
+def test_promtool_unit_tests_cover_every_chain_alert_under_the_tendermint_namespace():
+    result = subprocess.run(["promtool", "test", "rules", NAMESPACE_TESTS.name], cwd=str(NAMESPACE_TESTS.parent), capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    tests = yaml.safe_load(NAMESPACE_TESTS.read_text())["tests"]
+    cases = [case for test in tests for case in test["alert_rule_test"]]
+    chain = set(CHAIN_ALERTS) | {"NodeOutOfSync"}
+    assert set(case["alertname"] for case in cases if case["exp_alerts"]) == chain
+    assert set(case["alertname"] for case in cases if not case["exp_alerts"]) == chain
+    assert all(any(s["series"].startswith("tendermint_") for s in test["input_series"]) for test in tests)
 
 
 def test_alertmanager_example_is_valid_and_routes_every_severity():

@@ -110,3 +110,48 @@ def test_a_snapshot_is_checked_before_anything_is_deleted(home, cometbft, run_mo
     assert not (home / "data" / "blockstore.db" / "000001.ldb").exists()
     assert sorted(restored["snapshot"]["skipped"]) == ["cs.wal/wal", "priv_validator_state.json"]
     assert (home / "data" / "priv_validator_state.json").read_bytes() == state_before
+
+
+CASE10 = Path(__file__).resolve().parents[1] / "unit" / "fixtures" / "cases" / "10-snapshot-archive-layouts"
+
+
+def _case10_archive(path, members_file, compress):
+    """Issue 12 case 10's member list packed for real, compressed by the real lz4/zstd command; returns its SHA-256."""
+    plain = path.with_suffix("")
+    with tarfile.open(plain, "w") as tar:
+        for line in (CASE10 / members_file).read_text().splitlines():
+            if line and not line.startswith("#") and not line.endswith("/"):
+                content = (CASE10 / "archive_priv_validator_state.json").read_bytes() if line.endswith("priv_validator_state.json") else b"x"
+                info = tarfile.TarInfo(line)
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+    subprocess.run(compress(str(plain), str(path)), check=True, capture_output=True)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_case10_provider_snapshots_with_wasm_and_a_foreign_signing_state(home, cometbft, run_module, tmp_path):
+    """10a: data/ + wasm/ (.tar.lz4) replaces <home>/wasm; 10b: data-only (.tar.zst) carrying another node's state."""
+    (home / "data" / "priv_validator_state.json").write_bytes((CASE10 / "local_priv_validator_state.json").read_bytes())
+    (home / "wasm" / "wasm" / "state").mkdir(parents=True)
+    (home / "wasm" / "wasm" / "state" / "stale-contract").write_bytes(b"old")
+    local = (home / "data" / "priv_validator_state.json").read_bytes()
+
+    home_level = tmp_path / "provider.tar.lz4"
+    digest = _case10_archive(home_level, "members_home_data_plus_wasm.txt", lambda src, dst: ["lz4", "-q", "-f", src, dst])
+    restored = run_module(node_data_reset, _args(home, cometbft, what="snapshot", snapshot_path=str(home_level), snapshot_sha256=digest))
+    assert restored["changed"], restored.get("msg")
+    assert (restored["snapshot"]["layout"], restored["snapshot"]["roots"]) == ("home", ["data", "wasm"])
+    assert (home / "data" / "application.db" / "MANIFEST-000120").is_file()
+    assert (home / "wasm" / "wasm" / "cache" / "modules" / "v9-wasmer17").is_dir()
+    assert not (home / "wasm" / "wasm" / "state" / "stale-contract").exists()
+    assert (home / "config" / "priv_validator_key.json").exists()
+    assert (home / "data" / "priv_validator_state.json").read_bytes() == local
+
+    data_only = tmp_path / "provider-data.tar.zst"
+    digest = _case10_archive(data_only, "members_data_with_stale_signing_state.txt", lambda src, dst: ["zstd", "-q", "-f", src, "-o", dst])
+    restored = run_module(node_data_reset, _args(home, cometbft, what="snapshot", snapshot_path=str(data_only), snapshot_sha256=digest))
+    assert restored["changed"], restored.get("msg")
+    assert sorted(restored["snapshot"]["skipped"]) == ["data/cs.wal/wal", "data/priv_validator_state.json"]
+    assert restored["signing_state_after"] == {"height": 8647536, "round": 41, "step": 2}
+    assert (home / "data" / "priv_validator_state.json").read_bytes() == local
+    assert (home / "wasm" / "wasm" / "cache").is_dir(), "a data-only archive leaves wasm/ alone"

@@ -6,8 +6,14 @@ sshd_verbose_E.log was captured from a real sshd (LogLevel VERBOSE, -E file) in 
 tried an invalid user and a wrong key, then logged in; 10.77.0.11 logged in (sshd -E ends lines with CR LF;
 the fixture has LF only, for the sanity checks). auth_syslog_formats.log holds
 OpenSSH/PAM messages in the syslog and RFC 3339 layouts of /var/log/auth.log.
+sshd_wordings.log: OpenSSH 6.x-9.x lines from fail2ban's filter test corpus (fail2ban/tests/files/logs/sshd: multi-key
+logins, MaxAuthTries cut-offs with and without the address, pre-auth closes, empty and injected user names, scanners)
+and a public auth.log excerpt with rsyslog's "message repeated"; dates moved to one day so a window can hold them.
+sshd_journal.json: `journalctl -o json` records with every field of a real sshd record (published in a public
+SSH-monitoring test); MESSAGE, pid and times varied to build one attacker's three connections.
 """
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -18,11 +24,14 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._auth
     fleet_findings,
     parse_api_line,
     parse_auth_line,
+    parse_auth_log,
     parse_time,
     split_protected,
 )
+from ansible_collections.virtengine.incident_response.plugins.modules import auth_log_scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "auth_logs"
+CASES = Path(__file__).parent / "fixtures" / "cases"
 
 
 def attempts(name):
@@ -32,9 +41,11 @@ def attempts(name):
 
 def test_real_sshd_lines_invalid_user_failed_key_then_accepted():
     found = attempts("sshd_verbose_E.log")
-    assert [(a["outcome"], a["how"], a["user"], a["source"]) for a in found] == [
+    assert [(a["outcome"], a["how"], a["user"], a["source"]) for a in found if a["outcome"]] == [
         ("failure", "invalid_user", "nosuchuser", "10.77.0.10"),
+        ("failure", "invalid_user", "nosuchuser", "10.77.0.10"),  # its pre-auth close: the same try
         ("failure", "publickey", "root", "10.77.0.10"),
+        ("failure", "preauth_close", "root", "10.77.0.10"),  # the same try again
         ("success", "publickey", "root", "10.77.0.10"),
         ("success", "publickey", "root", "10.77.0.11"),
     ]
@@ -109,3 +120,102 @@ def test_fleet_findings_protects_each_hosts_ssh_client():
 def test_crlf_lines_as_sshd_e_writes_them():
     found = parse_auth_line("Invalid user x from 10.0.0.1 port 22\r\n", 2026)
     assert (found["user"], found["source"], found["line"]) == ("x", "10.0.0.1", "Invalid user x from 10.0.0.1 port 22")
+
+
+def scan(path, year, **kwargs):
+    return analyse(parse_auth_log(path.read_text().splitlines(), year), **kwargs)
+
+
+def failures(result):
+    return dict((entry["source"], (entry["failures"], entry["attempts"], entry["successes"])) for entry in result["by_source"])
+
+
+def test_case05_key_only_brute_force_at_log_level_info():
+    """Issue 12 case 05: sshd-session, RFC 3339 rsyslog stamps, only pre-auth closes and MaxAuthTries cut-offs."""
+    result = scan(CASES / "05-sshd-keyonly-preauth-bruteforce" / "auth.log", 2025)
+    assert sorted(result["offenders"]) == ["192.0.2.77", "198.51.100.23", "203.0.113.45"]
+    counted = failures(result)
+    assert counted["203.0.113.45"] == (6, 6, 0)  # 6 failed sessions
+    assert counted["198.51.100.23"][0] >= 12 and counted["198.51.100.23"][1] == 2  # 2 connections cut at MaxAuthTries
+    assert counted["192.0.2.77"][0] >= 12 and counted["192.0.2.77"][1] == 2
+    assert counted["198.51.100.4"] == (0, 0, 1)
+    assert result["severity"] == "SEV-3"
+    assert result["success_after_failures"] == []
+
+
+def test_each_try_counted_once_across_openssh_wordings():
+    result = scan(FIXTURES / "sshd_wordings.log", 2026)
+    assert failures(result) == {
+        "192.0.2.1": (0, 0, 1),  # an agent offering two keys before the accepted one is not an attack (gh-1263)
+        "192.0.2.111": (6, 1, 0),  # 2 keys logged, then cut at MaxAuthTries: 6 tries
+        "115.249.163.77": (6, 1, 0),  # the cut-off line names no address: the connection's first line does
+        "61.0.0.1": (6, 1, 0),
+        "192.0.2.117": (1, 1, 0),  # Invalid user + its Disconnecting line: one try
+        "192.0.2.68": (1, 1, 0),  # empty user name
+        "192.0.2.11": (1, 1, 0),  # the address after an injected "user ... port" name
+        "192.0.2.20": (1, 1, 0),
+        "127.0.0.1": (2, 1, 0),  # not 10.10.1.2, injected into the user and the auth info
+        "46.45.128.3": (1, 1, 0),
+        "192.168.1.76": (3, 1, 0),  # 1 + "message repeated 2 times"; the PAM lines repeat the same tries
+    }
+    assert result["offenders"] == ["115.249.163.77", "192.0.2.111", "61.0.0.1"]
+    assert result["success_after_failures"] == [] and result["severity"] == "SEV-3"
+    users = dict((entry["source"], entry["users"]) for entry in result["by_source"])
+    assert users["192.0.2.11"] == ["test 127.0.0.1 port 12345"] and users["192.0.2.68"] == []
+
+
+def test_max_auth_tries_is_the_servers_setting():
+    result = scan(FIXTURES / "sshd_wordings.log", 2026, max_auth_tries=3)
+    assert failures(result)["61.0.0.1"] == (3, 1, 0)
+    assert result["offenders"] == []
+    with pytest.raises(AuthLogError, match="max_auth_tries=0"):
+        scan(FIXTURES / "sshd_wordings.log", 2026, max_auth_tries=0)
+
+
+def test_journald_json_export():
+    found = list(parse_auth_log((FIXTURES / "sshd_journal.json").read_text().splitlines(), 2026))
+    assert [(a["event"], a["program"], a["pid"], a["host"]) for a in found][:2] == [
+        ("attempted", "sshd", "10741", "ssh-monitoring-ex"), ("failed", "sshd", "10741", "ssh-monitoring-ex")]
+    assert found[0]["time"] == datetime.datetime(2019, 10, 6, 5, 1, 4, 732555, tzinfo=datetime.timezone.utc)
+    assert found[-1]["user"] == "\ufffd\ufffd"  # the byte-array MESSAGE, decoded
+    result = analyse(found)
+    assert failures(result) == {"162.243.165.39": (1 + 6 + 1, 3, 0)}
+    assert result["offenders"] == ["162.243.165.39"]
+    window = analyse(found, since=parse_time("2019-10-06T05:01:06Z"))
+    assert failures(window) == {"162.243.165.39": (6 + 1, 2, 0)}
+
+
+@pytest.mark.parametrize("line", [
+    "Jul 21 18:20:31 node1 sshd-session[273657]: Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+    "Jul 21 18:20:31.101283 node1 sshd-session[273657]: Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+    "2025-07-21T18:20:31+0000 node1 sshd-session[273657]: Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+    "2025-07-21T20:20:31.101283+02:00 node1 sshd-session[273657]: Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+    "Mon 2025-07-21 18:20:31 UTC node1 sshd-session[273657]: Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+    "1753122031.101283 node1 sshd-session[273657]: Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+    "<38>1 2025-07-21T18:20:31.101283+00:00 node1 sshd-session 273657 - - Connection closed by authenticating user root 203.0.113.45 port 37612 [preauth]",
+])
+def test_timestamp_layouts(line):
+    """syslog, journalctl -o short-precise, short-iso, short-iso-precise, short-full, short-unix, RFC 5424."""
+    found = parse_auth_line(line, 2025)
+    assert (found["event"], found["source"], found["port"], found["pid"], found["host"]) == (
+        "attempted", "203.0.113.45", "37612", "273657", "node1")
+    assert found["time"].replace(microsecond=0) == datetime.datetime(2025, 7, 21, 18, 20, 31, tzinfo=datetime.timezone.utc)
+
+
+def test_sysklogd_last_message_repeated_and_lines_without_a_host():
+    lines = ["Nov 23 21:50:19 sshd[8148]: Failed password for root from 61.0.0.2 port 4000 ssh2",
+             "Nov 23 21:50:20 gw last message repeated 3 times",
+             "Nov 23 21:50:37 sshd[8148]: Connection closed by 61.0.0.2 port 4000 [preauth]"]
+    found = list(parse_auth_log(lines, 2026))
+    assert [(a["event"], a["count"], a["program"]) for a in found] == [("failed", 1, "sshd"), ("failed", 3, "sshd"), ("context", 1, "sshd")]
+    assert failures(analyse(found)) == {"61.0.0.2": (4, 1, 0)}
+
+
+def test_module_reads_the_case05_log_and_a_journal_export(run_module, tmp_path):
+    missing = str(tmp_path / "absent.log")
+    result = run_module(auth_log_scan, {"auth_logs": [str(CASES / "05-sshd-keyonly-preauth-bruteforce" / "auth.log"),
+                                                      str(FIXTURES / "sshd_journal.json"), missing],
+                                        "until": "2025-07-22T00:00:00Z"})
+    assert result["_rc"] == 0 and result["changed"] is False
+    assert sorted(result["offenders"]) == ["162.243.165.39", "192.0.2.77", "198.51.100.23", "203.0.113.45"]
+    assert result["max_auth_tries"] == 6 and result["unreadable"][0]["path"] == missing

@@ -181,3 +181,51 @@ def test_the_filter_builds_the_node_table():
     assert rows["validator1"]["island"] != rows["validator3"]["island"]
     assert rows["validator1"]["unreachable"] == "validator3, validator4, fullnode1"
     assert decision["total_power"] == 40
+
+
+CASE11 = Path(__file__).parent / "fixtures" / "cases" / "11-persistent-peers-id-case-and-stale"
+VAL_B, VAL_C = "9807fb058d154067c57e3121d0a115d67f799ebe", "aab32989e10b2f4dfad936aa2685be91d7146d8c"
+
+
+def _case11_nodes():
+    import json
+
+    nodes = json.loads((CASE11 / "nodes.json").read_text())
+    assert parse((CASE11 / "val-a.config.toml.p2p").read_text())["p2p"]["persistent_peers"] == nodes["val-a"]["p2p"]["persistent_peers"]
+    return nodes
+
+
+def test_case11_upper_case_and_stale_ids_are_errors_with_the_corrected_list():
+    faults, fixes = config_faults(_case11_nodes())
+    errors = [f for f in faults if f["node"] == "val-a" and f["severity"] == "error"]
+    assert sorted(f["fault"] for f in errors) == ["node_id_case", "stale_node_id"]
+    by_kind = dict((f["fault"], f["detail"]) for f in errors)
+    assert "not lower-case" in by_kind["node_id_case"] and VAL_B in by_kind["node_id_case"]
+    assert "192.0.2.13:26656 is val-c, whose node id is %s" % VAL_C in by_kind["stale_node_id"]
+    assert fixes == {"val-a": "%s@192.0.2.12:26656,%s@192.0.2.13:26656" % (VAL_B, VAL_C)}
+    assert not [f for f in faults if f["node"] != "val-a" and f["severity"] == "error"]
+    # The journal's dial errors name the same two ids.
+    journal = (CASE11 / "val-a.journal.log").read_text()
+    assert "dialed ID (9807FB058D154067C57E3121D0A115D67F799EBE)" in journal and "conn.ID (%s)" % VAL_C in journal
+
+
+def test_case11_the_fix_is_offered_through_the_gated_peer_reset_even_on_one_island():
+    nodes = _case11_nodes()
+    summary = {"islands": [{"id": "island-1", "members": sorted(nodes), "voting_power": 3, "max_height": 100, "top_hash": "AB",
+                            "diverges_from": []}], "below_min": []}
+    decision = decide(summary, dict((n, dict(v, reachability=[])) for n, v in nodes.items()), total_power=3)
+    assert decision["verdict"] == "configuration"
+    assert decision["peer_reset_hosts"] == ["val-a"]
+    assert decision["persistent_peer_fixes"]["val-a"] == "%s@192.0.2.12:26656,%s@192.0.2.13:26656" % (VAL_B, VAL_C)
+    assert "stale" not in decision["why"][0] and "val-a" in decision["why"][0]
+
+
+def test_ids_of_the_wrong_length_are_errors_and_corrected_from_the_address():
+    nodes = _case11_nodes()
+    nodes["val-b"]["p2p"] = dict(nodes["val-b"]["p2p"], persistent_peers="%s@192.0.2.11:26656,%s@192.0.2.13:26656,%s@198.51.100.9:26656" % (
+        nodes["val-a"]["node_id"][:-1], VAL_C, "ab" * 21))
+    faults, fixes = config_faults(nodes)
+    assert sorted(f["fault"] for f in faults if f["node"] == "val-b" and f["severity"] == "error") == ["malformed_node_id", "malformed_node_id"]
+    # val-a's truncated id is put right from its address; the external 42-digit id cannot be, and is left out.
+    assert fixes["val-b"] == "%s@192.0.2.11:26656,%s@192.0.2.13:26656" % (nodes["val-a"]["node_id"], VAL_C)
+    assert [e["fault"] for e in parse_peer_list(nodes["val-b"]["p2p"]["persistent_peers"])] == ["malformed_node_id", None, "malformed_node_id"]
