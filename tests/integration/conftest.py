@@ -20,12 +20,37 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 LOCALNET = [sys.executable, str(REPO / "scripts" / "localnet")]
 INVENTORY = REPO / "inventories" / "localnet" / "hosts.yml"
+# The shared network's first address (scripts/localnet's default); tests' own networks take addresses after it.
+BASE_IP = os.environ.get("LOCALNET_BASE_IP", "127.0.1.1")
+
+
+def spare_ip(offset):
+    """``offset`` addresses after LOCALNET_BASE_IP: room for a test's own network beside the shared one.
+
+    Offsets in use (each network needs one address per node): 20 the 7-validator network and 40 the taken-port
+    check (test_localnet), 60 the e2e network (test_play021), 80 the lifecycle network (test_localnet).
+    """
+    prefix, last = BASE_IP.rsplit(".", 1)
+    if int(last) + offset + 10 > 254:
+        raise ValueError("LOCALNET_BASE_IP=%s leaves no room for a test network at +%d: use a base ending in .1" % (BASE_IP, offset))
+    return "%s.%d" % (prefix, int(last) + offset)
+
+
+# The network resources that session/module fixtures share, in precedence order: tests using one run in one
+# pytest-xdist process, in file order (scripts/run-tests runs pytest -n 2 --dist loadgroup); the shared local network
+# and the test services it is scraped by are one resource. Tests with resources of their own (a network in their own
+# directory on their own addresses, namespaces named by pid, doubles on free ports) run beside them.
+RESOURCE_GROUPS = (("localnet", "localnet"), ("test_services", "localnet"), ("e2e_net", "e2e-network"))
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+            fixtures = set(getattr(item, "fixturenames", ()))
+            group = next((name for fixture, name in RESOURCE_GROUPS if fixture in fixtures), None)
+            if group:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def wait_until(description, predicate, deadline_s, interval=0.5):

@@ -9,13 +9,14 @@ as the network team would, and each remedy has to bring the node back by itself 
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import REPO, Localnet, run_playbook, wait_until
+from conftest import REPO, Localnet, run_playbook, spare_ip, wait_until
 
 PLAYBOOK = REPO / "playbooks" / "play021_node_out_of_sync.yml"
 LAGGING = "fullnode1"
@@ -24,11 +25,13 @@ FAST = {"play021_sample_window": 2, "play021_poll": 2, "play021_verify_timeout":
 
 
 @pytest.fixture(scope="module")
-def e2e_net(localnet, tmp_path_factory):
+def e2e_net(tmp_path_factory):
     """A second network (e2e app, snapshots every 100 heights) beside the default one; deleted afterwards."""
+    if os.geteuid() != 0:
+        pytest.fail("PLAY-021's tests need root (loopback partitions, supervisord): run them through scripts/run-tests as root")
     directory = tmp_path_factory.mktemp("e2e-net")
     net = Localnet(directory)
-    net.run("up", "--app", "e2e", "--base-ip", "127.0.8.1")
+    net.run("up", "--app", "e2e", "--base-ip", spare_ip(60))
     net.inventory = directory / "hosts.yml"
     try:
         wait_until("height 110 (a first snapshot at 100)", lambda: (net.height("validator1") or 0) >= 110, 300, interval=2)
