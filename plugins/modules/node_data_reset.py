@@ -29,7 +29,7 @@ description:
     in an archive are left out.
   - Refuses to act on a running node. A node is running when its data directories are locked
     (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when its port accepts connections
-    or cannot be judged (a timeout counts as running: the check fails closed and needs no HTTP library).
+    or cannot be judged (a timeout counts as running, so the check fails closed; it needs no HTTP library).
   - Before a data reset, C(config/priv_validator_key.json) and C(data/priv_validator_state.json) are copied into a new
     directory under O(backup_dir) (mode 0700, files 0600). C(unsafe-reset-all) rewrites the signing state to height 0
     and a snapshot may carry another node's; either would let a validator sign twice at a height it already signed,

@@ -16,7 +16,7 @@ description:
     once per height to go back, from O(current_height) to O(target_height), or O(heights) times.
   - Refuses to act on a running node. A node is running when its data directories are locked
     (C(data/*.db/LOCK), held by the node process) or, when O(rpc_url) is given, when its port accepts connections
-    or cannot be judged (a timeout counts as running: the check fails closed and needs no HTTP library).
+    or cannot be judged (a timeout counts as running, so the check fails closed; it needs no HTTP library).
   - Backs up C(config/priv_validator_key.json) and C(data/priv_validator_state.json) first, into a new directory
     under O(backup_dir) (mode 0700, files 0600). The key's contents are never read into the result.
   - A rollback never lowers the signing state (height/round/step in C(priv_validator_state.json)); if anything did,
