@@ -48,7 +48,8 @@ def locked_databases(home):
 
 
 def rpc_port_state(url, timeout=2.0):
-    """Whether the RPC address of ``url`` accepts TCP connections: ``"open"``, ``"closed"`` (refused) or ``"unknown"``.
+    """``(state, where)``: whether the RPC address of ``url`` accepts TCP connections (``"open"``, ``"closed"`` when
+    refused, ``"unknown"``) and ``host:port``, with the error for ``"unknown"``.
 
     A plain socket, so the answer never depends on an optional library being installed on the node (a check that
     silently said "not answering" without ``requests`` would weaken the running-node guard).  A timeout or any
@@ -60,13 +61,14 @@ def rpc_port_state(url, timeout=2.0):
     except RPCError as exc:
         raise ValueError("rpc_url: %s" % exc)
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = "%s:%d" % (parts.hostname, port)
     try:
         with socket.create_connection((parts.hostname, port), timeout=timeout):
-            return "open", "%s:%d" % (parts.hostname, port)
+            return "open", where
     except OSError as exc:
         if exc.errno == errno.ECONNREFUSED:
-            return "closed", "%s:%d" % (parts.hostname, port)
-        return "unknown", "%s:%d (%s)" % (parts.hostname, port, exc.strerror or str(exc) or exc.__class__.__name__)
+            return "closed", where
+        return "unknown", "%s (%s)" % (where, exc.strerror or str(exc) or exc.__class__.__name__)
 
 
 def running_reason(home, rpc_url=None):
