@@ -35,7 +35,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({job_templates, workflows}), each item the parameters of C(awx.awx.job_template) / C(awx.awx.workflow_job_template).
+  description:
+    - C({job_templates, workflows, approval_nodes}).
+    - C(job_templates) items are parameters of C(awx.awx.job_template).
+    - C(workflows) items are parameters of C(awx.awx.workflow_job_template), their whole graph in C(workflow_nodes).
+    - C(approval_nodes) items are parameters of C(awx.awx.workflow_job_template_node); playbooks/awx_configure.yml says in which order.
   type: dict
 """
 

@@ -4,10 +4,11 @@
 """The AWX / Automation Controller objects of the collection, expanded from ``extensions/awx/catalogue.yml``.
 
 Pure functions over plain data (no AWX needed). ``expand(catalogue, settings)`` returns
-``{"job_templates": [...], "workflows": [...]}`` whose items are exactly the parameters of the ``awx.awx.job_template``
-and ``awx.awx.workflow_job_template`` modules (awx.awx 24.6.1; the workflow's ``workflow_nodes`` use node
-``identifier`` values and ``unified_job_template: {name, type}``, approvals ``type: workflow_approval`` with a
-``timeout`` in seconds). Bad input raises ``CatalogueError`` naming the entry and the field.
+``{"job_templates": [...], "workflows": [...], "approval_nodes": [...]}``: job templates as parameters of
+``awx.awx.job_template``; workflows as parameters of ``awx.awx.workflow_job_template`` with their whole graph in
+``workflow_nodes`` (node ``identifier`` values, ``unified_job_template: {name, type}``, approvals ``type:
+workflow_approval`` with a ``timeout`` in seconds, edges in ``related``); the approval nodes again as parameters of
+``awx.awx.workflow_job_template_node`` (see ``approval_node_parameters`` for why; awx.awx 24.6.1). Bad input raises ``CatalogueError`` naming the entry and the field.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -143,7 +144,6 @@ def _workflow(catalogue, settings, entry, action, survey):
         "survey_enabled": bool(survey["spec"]),
         "survey_spec": survey if survey["spec"] else {},
         "workflow_nodes": nodes,
-        "destroy_current_nodes": False,
         "state": "present",
     }
     return workflow
@@ -187,4 +187,30 @@ def expand(catalogue, settings):
             workflows.extend(_workflow(catalogue, settings, entry, action, survey) for action in actions)
         else:
             job_templates.append(_template(settings, names["run"], entry, "check" if entry["kind"] == "diagnosis" else "run", survey, False))
-    return {"job_templates": job_templates, "workflows": workflows}
+    return {"job_templates": job_templates, "workflows": workflows, "approval_nodes": approval_node_parameters(workflows)}
+
+
+def is_approval(node):
+    return node["unified_job_template"]["type"] == "workflow_approval"
+
+
+def approval_node_parameters(workflows):
+    """Every workflow's approval node as parameters of ``awx.awx.workflow_job_template_node`` (with its edges).
+
+    ``awx.awx.workflow_job_template`` re-sends an approval node's node fields (identifier, workflow) to its approval
+    template on every run; AWX drops them, so that task would report a change on every run. The node module sends an
+    approval template only ``name``, ``description`` and ``timeout``. So a workflow is applied in four steps: the
+    workflow without nodes, its approval node (``approval_node``, no edges yet), the workflow with its other nodes
+    (their edges reach the approval node), then the approval node's own edges (``success_nodes``, ...).
+    """
+    found = []
+    for workflow in workflows:
+        for node in workflow["workflow_nodes"]:
+            if is_approval(node):
+                template = node["unified_job_template"]
+                params = {"workflow_job_template": workflow["name"], "organization": workflow["organization"], "identifier": node["identifier"],
+                          "approval_node": dict((k, template[k]) for k in ("name", "description", "timeout"))}
+                for kind in ("success_nodes", "failure_nodes", "always_nodes"):
+                    params[kind] = [n["identifier"] for n in node["related"][kind]]
+                found.append(params)
+    return found

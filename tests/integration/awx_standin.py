@@ -15,7 +15,8 @@ ansible-rulebook use:
 - ``unified_job_templates``: the job templates, workflows and approval templates together, by ``type``.
 - ``<template>/survey_spec/`` (``{}`` when none), association lists ``credentials/``, ``success_nodes/``,
   ``failure_nodes/``, ``always_nodes/`` (``POST {"id": N}`` associates, ``{"id": N, "disassociate": true}`` removes),
-  ``workflow_job_template_nodes/<id>/create_approval_template/``.
+  ``workflow_job_template_nodes/<id>/create_approval_template/``; an approval template keeps only ``name``,
+  ``description`` and ``timeout`` of what it is sent (AWX's serializer ignores other fields).
 - ``POST job_templates/<id>/launch/`` records the launch and creates a ``jobs/<id>/`` that is ``successful``;
   ``POST workflow_job_templates/<id>/launch/`` creates a ``workflow_jobs/<id>/`` that stays ``running``, as a workflow
   waiting at its approval node does.
@@ -38,6 +39,9 @@ TYPES = {"organizations": "organization", "inventories": "inventory", "projects"
 ASSOCIATIONS = ("credentials", "success_nodes", "failure_nodes", "always_nodes", "labels", "instance_groups",
                 "notification_templates_started", "notification_templates_success", "notification_templates_error")
 VERSION = "24.6.1"
+# Collections whose serializer accepts only these fields (AWX ignores any other field of a POST or PATCH, as Django
+# REST framework does): an approval template has no identifier, node or workflow of its own.
+WRITABLE = {"workflow_approval_templates": ("name", "description", "timeout")}
 
 
 class AwxStandin:
@@ -56,7 +60,7 @@ class AwxStandin:
         with self.lock:
             identifier, self.next_id = self.next_id, self.next_id + 1
         url = "/api/v2/%s/%d/" % (collection, identifier)
-        item = dict(fields, id=identifier, type=TYPES[collection], url=url)
+        item = dict(self._writable(collection, fields), id=identifier, type=TYPES[collection], url=url)
         related = dict((name, url + name + "/") for name in ASSOCIATIONS + ("survey_spec", "launch"))
         item["related"] = related
         if collection == "workflow_job_template_nodes":
@@ -65,6 +69,12 @@ class AwxStandin:
         self._summarise(item)
         self.objects[collection][identifier] = item
         return item
+
+    @staticmethod
+    def _writable(collection, fields):
+        if collection not in WRITABLE:
+            return dict(fields)
+        return dict((k, v) for k, v in fields.items() if k in WRITABLE[collection])
 
     def _summarise(self, item):
         organization = self.objects["organizations"].get(item.get("organization"))
@@ -120,7 +130,7 @@ class AwxStandin:
             if method == "GET":
                 return 200, item
             if method == "PATCH":
-                item.update(body)
+                item.update(self._writable(collection, body))
                 self._summarise(item)
                 return 200, item
             if method == "DELETE":

@@ -32,7 +32,8 @@ def test_healthy_network_report(localnet, report_dir):
     assert sorted(rows) == ["fullnode1", "validator1", "validator2", "validator3", "validator4"]
     assert all(r["process"] == "RUNNING" and r["advancing"] for r in rows.values())
     assert "| node | height | behind |" in markdown and "| validator3 |" in markdown
-    shown = run.result("Show the report")["msg"]
+    # The report is shown as a list of lines (one per line in every callback, AWX's job output included).
+    shown = "\n".join(run.result("Show the report")["msg"])
     assert "Fleet diagnosis: HEALTHY" in shown and "validator4" in shown
 
 

@@ -81,6 +81,19 @@ def test_ir_confirm_is_never_a_survey_question_nor_a_launch_variable_of_a_diagno
 
 
 @pytest.mark.parametrize("workflow", OBJECTS["workflows"], ids=lambda w: w["name"])
+def test_the_approval_node_parameters_are_the_graph_s_approval_with_only_template_fields(workflow):
+    approvals = [n for n in workflow["workflow_nodes"] if n["unified_job_template"]["type"] == "workflow_approval"]
+    params = [p for p in OBJECTS["approval_nodes"] if p["workflow_job_template"] == workflow["name"]]
+    assert len(approvals) == 1 and len(params) == 1
+    (approval,), (param,) = approvals, params
+    # Only what AWX's approval template keeps: anything else would be re-sent, and reported as a change, every run.
+    assert param["approval_node"] == dict((k, approval["unified_job_template"][k]) for k in ("name", "description", "timeout"))
+    assert param["identifier"] == approval["identifier"] and param["organization"] == workflow["organization"]
+    for kind in ("success_nodes", "failure_nodes", "always_nodes"):
+        assert param[kind] == [n["identifier"] for n in approval["related"][kind]]
+
+
+@pytest.mark.parametrize("workflow", OBJECTS["workflows"], ids=lambda w: w["name"])
 def test_remediation_is_reachable_only_through_an_approval_with_a_timeout(workflow):
     nodes = dict((n["identifier"], n) for n in workflow["workflow_nodes"])
     parents = dict((i, []) for i in nodes)
