@@ -8,7 +8,8 @@ Pure functions over plain data (no AWX needed). ``expand(catalogue, settings)`` 
 ``awx.awx.job_template``; workflows as parameters of ``awx.awx.workflow_job_template`` with their whole graph in
 ``workflow_nodes`` (node ``identifier`` values, ``unified_job_template: {name, type}``, approvals ``type:
 workflow_approval`` with a ``timeout`` in seconds, edges in ``related``); the approval nodes again as parameters of
-``awx.awx.workflow_job_template_node`` (see ``approval_node_parameters`` for why; awx.awx 24.6.1). Bad input raises ``CatalogueError`` naming the entry and the field.
+``awx.awx.workflow_job_template_node`` (see ``approval_node_parameters`` for why; awx.awx 24.6.1).
+Bad input raises ``CatalogueError`` naming the entry and the field.
 """
 
 from __future__ import absolute_import, division, print_function

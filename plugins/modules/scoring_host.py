@@ -13,7 +13,7 @@ short_description: A validator host's side of identity scoring - GPU, the node's
 version_added: 0.2.0
 description:
   - GPU status from C(nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,utilization.gpu,ecc.errors.uncorrected.volatile.total
-    --format=csv,noheader,nounits) where C(nvidia-smi) exists; otherwise RV(gpu.mode=cpu) ("no GPU / CPU mode"), which is
+    --format=csv,noheader,nounits) where C(nvidia-smi) exists; otherwise C(gpu.mode=cpu) ("no GPU / CPU mode"), which is
     the inference sidecar's default (C(--force-cpu=true)).
   - The running node's C(VEID_*) environment (C(VEID_INFERENCE_USE_SIDECAR), C(VEID_INFERENCE_SIDECAR_ADDR),
     C(VEID_INFERENCE_MODEL_PATH), C(VEID_INFERENCE_MODEL_HASH), ...) read from C(/proc/<pid>/environ) of its main process,
@@ -21,7 +21,7 @@ description:
     C(supervisorctl pid)). Values of names that look secret are hidden.
   - The node's own view of the model, C(veid_inference_model_info{version,hash}) on its metrics page (CometBFT
     C(:26660/metrics)); it exists only when the node built a TensorFlow scorer. No C(veid_scoring_*) metric exists.
-  - Reports what it cannot read in RV(gpu.error) and RV(node_env_error); fails only on bad arguments.
+  - Reports what it cannot read in C(gpu.error) and RV(node_env_error); fails only on bad arguments.
 author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
@@ -32,7 +32,7 @@ options:
     type: str
     default: nvidia-smi
   node_pid:
-    description: PID of the node's main process; 0 asks O(service_manager) for the main PID of O(node_service_name).
+    description: PID of the node's main process; 0 reads the main PID of the C(node) entry of O(services).
     type: int
     default: 0
   services:
