@@ -54,15 +54,32 @@ def _signing_state(net, node):
     return int(document["height"]), int(document["round"]), int(document["step"])
 
 
-def _app_views(net):
-    """Each node's application (height, app hash) as its ABCI Info reports it (/abci_info)."""
+def _rpc_result(url, path):
+    try:
+        return requests.get(url + path, timeout=3).json()["result"]
+    except (requests.RequestException, ValueError, KeyError):
+        return None
+
+
+def _app_views(urls):
+    """Each validator's application (height, app hash) at one common height, as each node's own application answered.
+
+    The common height is the lowest of the applications' last heights (/abci_info); each node's hash there is the one
+    its application returned from FinalizeBlock for that height (/block_results app_hash, which every node keeps).
+    Sampling every node's latest /abci_info at the same instant is not possible on a chain making a block a second.
+    {node: (height, APP_HASH hex) or None}.
+    """
+    heights = {}
+    for node, url in urls.items():
+        height = ((_rpc_result(url, "/abci_info") or {}).get("response") or {}).get("last_block_height")
+        heights[node] = int(height) if height else None
+    if None in heights.values():
+        return heights
+    common = min(heights.values())
     views = {}
-    for node in VALIDATORS:
-        try:
-            response = requests.get(net.url(node) + "/abci_info", timeout=3).json()["result"]["response"]
-            views[node] = (int(response["last_block_height"]), base64.b64decode(response["last_block_app_hash"]).hex().upper())
-        except (requests.RequestException, ValueError, KeyError):
-            views[node] = None
+    for node, url in urls.items():
+        results = _rpc_result(url, "/block_results?height=%d" % common)
+        views[node] = (common, base64.b64decode(results["app_hash"]).hex().upper()) if results and results.get("app_hash") else None
     return views
 
 
@@ -89,8 +106,11 @@ def test_real_divergence_is_c_naming_the_minority_and_the_gated_resync_brings_it
     after = _signing_state(net, "validator4")
     assert after >= before, "validator4's signing state went down: %s -> %s" % (before, after)
 
+    # Resolved once: each `scripts/localnet status` takes a second or more, longer than a block.
+    urls = dict((node, net.url(node)) for node in VALIDATORS)
+
     def one_state():
-        views = _app_views(net)
+        views = _app_views(urls)
         return None not in views.values() and len(set(views.values())) == 1 and views
 
     # Back on the canonical chain: the same application hash as the others at the same height.
