@@ -110,10 +110,21 @@ class ProviderLab(object):
         return int(out) if out.isdigit() and out != "0" else None
 
     def healthy(self, name):
+        """One HTTP/1.0 ``GET /health``: True when the whole answer's body is ``ok``.
+
+        The answer is read until the daemon closes the connection: the headers and the body may arrive in separate
+        segments (the stand-in writes them separately), so one ``recv`` could see the headers alone.
+        """
         try:
             with socket.create_connection((LAB_HOST, self.ports[name]), timeout=2) as connection:
                 connection.sendall(b"GET /health HTTP/1.0\r\n\r\n")
-                return connection.recv(1024).split(b"\r\n\r\n", 1)[-1] == b"ok"
+                answer = b""
+                while len(answer) < 65536:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+                return answer.split(b"\r\n\r\n", 1)[-1] == b"ok"
         except OSError:
             return False
 

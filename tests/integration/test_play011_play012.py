@@ -75,12 +75,19 @@ def report(report_dir, name):
     return json.loads(files[-1].read_text())
 
 
-def height(localnet):
-    return wait("a height from validator1", lambda: localnet.height("validator1"), 60)
+def height(localnet, at_least=1):
+    """validator1's height once it is ``at_least`` (a young chain cannot hold orders older than its height)."""
+    def reached():
+        now = localnet.height("validator1")
+        return now if now and now >= at_least else None
+
+    return wait("height %d or more on validator1" % at_least, reached, 180)
 
 
 def test_play011_backlog_with_no_healthy_provider(lab, localnet, report_dir):
-    now = height(localnet)
+    # Orders 80-82 blocks old need height 83: on a freshly started network they would be clamped to height 1 and
+    # be younger than play011_stale_blocks, and the verdict would rightly be "healthy".
+    now = height(localnet, 83)
     lab.market.write(dict(lab.market.read(), orders=[order(100 + i, max(1, now - 80 - i)) for i in range(3)], bids=[]))
     for name in lab.names:
         lab.write_binary(name, "down")
