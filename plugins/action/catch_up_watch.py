@@ -27,6 +27,7 @@ _ARGS = dict(
     reference=dict(type="list", elements="raw", default=[]),
     within=dict(type="int", default=5),
     timeout=dict(type="float", default=600),
+    min_samples=dict(type="int", default=3),
     poll=dict(type="float", default=10),
     rpc_timeout=dict(type="float", default=5),
 )
@@ -49,8 +50,8 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=_ARGS)
-        if args["timeout"] < 0 or args["poll"] <= 0:
-            raise AnsibleActionFail("timeout=%s must be >= 0 and poll=%s > 0" % (args["timeout"], args["poll"]))
+        if args["timeout"] < 0 or args["poll"] <= 0 or args["min_samples"] < 1:
+            raise AnsibleActionFail("timeout=%s must be >= 0, poll=%s > 0 and min_samples=%s >= 1" % (args["timeout"], args["poll"], args["min_samples"]))
         names = [t["name"] if isinstance(t, dict) else str(t) for t in args["targets"]]
         endpoints = list(args["reference"]) + [t for t in args["targets"] if t not in args["reference"]]
         deadline = time.monotonic() + args["timeout"]
@@ -67,7 +68,8 @@ class ActionModule(ActionBase):
             samples.append({"at": time.time(), "nodes": reading["nodes"]})
             report = progress(samples, names, args["within"])
             display.display(progress_line(report))
-            if report["done"] or time.monotonic() + args["poll"] > deadline:
+            # A verdict of "not caught up" needs a rate over more than one interval, even on a slow or loaded controller.
+            if report["done"] or (len(samples) >= args["min_samples"] and time.monotonic() + args["poll"] > deadline):
                 break
             time.sleep(args["poll"])
         result.update(changed=False, samples=len(samples), **report)

@@ -15,6 +15,8 @@ description:
   - Samples heights with M(virtengine.incident_response.chain_status) every O(poll) seconds and prints one progress line
     per sample (height, reference height, blocks behind, catch-up rate, ETA) until every target is within O(within)
     blocks of the reference and advancing, or O(timeout) passes. It returns as soon as they are in.
+  - It takes at least O(min_samples) samples before it gives up, however short O(timeout) is and however slow the
+    nodes answer, so a watch that ends "not caught up" always has a rate measured over more than one interval.
   - The reference is the endpoint named C(reference) in O(reference) when it answers (a public RPC), else the highest
     height among O(reference) and O(targets).
   - The rate is how fast the gap shrinks, so a node that only keeps pace with the chain has rate 0 and no ETA.
@@ -43,9 +45,13 @@ options:
     type: int
     default: 5
   timeout:
-    description: Seconds to watch at most.
+    description: Seconds to watch at most (once O(min_samples) samples are taken).
     type: float
     default: 600
+  min_samples:
+    description: Samples to take before giving up, at least 1.
+    type: int
+    default: 3
   poll:
     description: Seconds between samples.
     type: float
