@@ -201,7 +201,7 @@ def test_diagnose_approve_remediate_as_awx_runs_them_recovers_the_halted_chain_a
         refusal = _artifacts(direct)["ir_gate"]["coordinated_restart"]
         assert (refusal["decision"], refusal["via"], refusal["by"]) == ("refused", "none", "operator-bob")
         assert "awx_workflow_job_id" not in refusal["job"] and refusal["job"]["awx_job_template_name"] == NAMES["remediate"]
-        assert all(direct.stats["changed"].get(v, 0) == 0 for v in VALIDATORS), direct.stats
+        assert direct.stats["changed"] == {}, direct.stats
         assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
 
         # 3) The approval: the approver reads the diagnosis's artifacts; they propose exactly the action this workflow's
