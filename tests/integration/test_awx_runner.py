@@ -194,7 +194,7 @@ def test_diagnose_approve_remediate_as_awx_runs_them_recovers_the_halted_chain_a
         #    (ask_variables_on_launch) but not ir_confirm. The gate refuses without a prompt and nothing changes.
         remediate = TEMPLATES[NAMES["remediate"]]
         assert remediate["job_type"] == "run" and remediate["ask_variables_on_launch"] and not remediate["survey_enabled"]
-        direct, _ = _awx_job(tmp_path, report_dir, remediate, dict(ANSWERS, ir_incident_id=incident_id), "operator-bob", "manual")
+        direct = _awx_job(tmp_path, report_dir, remediate, dict(ANSWERS, ir_incident_id=incident_id), "operator-bob", "manual")[0]
         out = _stdout(direct)
         assert direct.status == "failed" and direct.rc != 0
         assert "REFUSED: coordinated_restart was not confirmed" in out and PROMPT not in out and _gate_prompt_skipped(direct)
@@ -217,7 +217,7 @@ def test_diagnose_approve_remediate_as_awx_runs_them_recovers_the_halted_chain_a
         assert variables["ir_confirm"] == action
         # The empty survey answer outranks the artifacts; the incident comes through under its own artifact name.
         assert variables["ir_incident_id"] == "" and variables["ir_workflow_incident_id"] == incident_id
-        remediation, _ = _awx_job(tmp_path, report_dir, remediate, variables, "approver-alice", "workflow", workflow)
+        remediation = _awx_job(tmp_path, report_dir, remediate, variables, "approver-alice", "workflow", workflow)[0]
         out = _stdout(remediation)
         assert (remediation.rc, remediation.status) == (0, "successful"), out[-4000:]
         assert PROMPT not in out and _gate_prompt_skipped(remediation)
