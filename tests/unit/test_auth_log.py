@@ -22,6 +22,8 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._auth
     AuthLogError,
     analyse,
     fleet_findings,
+    journal_command,
+    journal_problem,
     parse_api_line,
     parse_auth_line,
     parse_auth_log,
@@ -219,3 +221,32 @@ def test_module_reads_the_case05_log_and_a_journal_export(run_module, tmp_path):
     assert result["_rc"] == 0 and result["changed"] is False
     assert sorted(result["offenders"]) == ["162.243.165.39", "192.0.2.77", "198.51.100.23", "203.0.113.45"]
     assert result["max_auth_tries"] == 6 and result["unreadable"][0]["path"] == missing
+
+
+def test_journal_command_reads_the_units_in_the_window_as_json():
+    argv = journal_command("/usr/bin/journalctl", ["ssh", "sshd"], parse_time("2026-11-30T07:00:00Z"), parse_time("2026-11-30T08:00:00Z"))
+    assert argv == ["/usr/bin/journalctl", "--no-pager", "-o", "json",
+                    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,_COMM",
+                    "-u", "ssh", "-u", "sshd", "--since", "@1796022000", "--until", "@1796025601"]
+    assert journal_command("journalctl", ["ssh"])[-2:] == ["-u", "ssh"]
+    for bad in ("", " ", "--all"):
+        with pytest.raises(AuthLogError, match="is not a systemd unit name"):
+            journal_command("journalctl", ["ssh", bad])
+
+
+@pytest.mark.parametrize("stderr", [
+    # systemd 2xx-25x, and older: the user reads only its own journal, exit code 0
+    "Hint: You are currently not seeing messages from other users and the system.\n"
+    "      Users in groups 'adm', 'systemd-journal' can see all messages.\n      Pass -q to turn off this notice.\n",
+    "Hint: You are currently not seeing messages from other users and the system.\n"
+    "      Users in the 'systemd-journal' group can see all messages. Pass -q to\n      turn off this notice.\n"
+    "No journal files were opened due to insufficient permissions.\n",
+    "No journal files were found.\n",
+])
+def test_journal_problem_a_journal_the_user_cannot_read(stderr):
+    assert "systemd-journal or adm group, or run with become" in journal_problem(0, stderr)
+
+
+def test_journal_problem_a_failed_journalctl_and_a_clean_read():
+    assert journal_problem(1, "Failed to add match 'x': Invalid argument\n") == "journalctl failed (1): Failed to add match 'x': Invalid argument"
+    assert journal_problem(0, "") is None
