@@ -250,3 +250,16 @@ def test_journal_problem_a_journal_the_user_cannot_read(stderr):
 def test_journal_problem_a_failed_journalctl_and_a_clean_read():
     assert journal_problem(1, "Failed to add match 'x': Invalid argument\n") == "journalctl failed (1): Failed to add match 'x': Invalid argument"
     assert journal_problem(0, "") is None
+
+
+def test_module_without_journalctl_reports_the_journal_unreadable(run_module, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # journalctl lives in /usr/bin or /bin, which get_bin_path adds nothing of
+    result = run_module(auth_log_scan, {"journal_units": ["ssh", "sshd"]})
+    assert result["_rc"] == 0 and result["failures"] == 0
+    assert result["unreadable"] == [{"path": "journalctl -u ssh -u sshd",
+                                     "error": "journalctl is not installed on this host: give the sshd log file in auth_logs"}]
+
+
+def test_module_needs_a_log(run_module):
+    result = run_module(auth_log_scan, {})
+    assert result["_rc"] == 1 and "journal_units=[ssh]" in result["msg"]
