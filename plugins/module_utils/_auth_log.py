@@ -189,7 +189,7 @@ def parse_auth_log(lines, year):
 
 # The fields the analysis reads from a journal record (journalctl always adds __REALTIME_TIMESTAMP).
 JOURNAL_FIELDS = ("MESSAGE", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "_PID", "_HOSTNAME", "_COMM")
-# What journalctl says on stderr, with exit code 0, when the user may read only its own journal (systemd 2xx).
+# What journalctl says on stderr when the user may not read the system journal (systemd 2xx).
 _JOURNAL_NO_ACCESS = re.compile(r"not seeing messages from other users|insufficient permissions|No journal files were (?:found|opened)")
 
 
@@ -214,11 +214,11 @@ def journal_command(journalctl, units, since=None, until=None):
 def journal_problem(rc, stderr):
     """journalctl's exit code and stderr -> why the journal was not (wholly) read, or None when it was."""
     said = " ".join((stderr or "").split())
+    if _JOURNAL_NO_ACCESS.search(said):  # exit code 0 with a hint, or 1 when no file at all could be opened (systemd 252)
+        return ("journalctl cannot read the system journal as this user (%s): add the user to the systemd-journal or adm"
+                " group, or run with become" % said)
     if rc != 0:
         return "journalctl failed (%d): %s" % (rc, said or "no message")
-    if _JOURNAL_NO_ACCESS.search(said):
-        return ("journalctl shows this user only its own messages (%s): add the user to the systemd-journal or adm group,"
-                " or run with become" % said)
     return None
 
 
