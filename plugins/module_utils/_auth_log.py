@@ -147,11 +147,15 @@ def parse_auth_line(line, year):
     ``event`` is failed | max_tries | attempted | success | context | pam_other (see _SSH_PATTERNS), ``outcome``
     failure | success | None (context), ``count`` > 1 for rsyslog's ``message repeated N times: [ ... ]``.
     Syslog lines carry no year: ``year`` supplies it (UTC is assumed, as on the fleet's hosts). ``time`` is None for
-    lines without a timestamp (sshd -E). A ``journalctl -o json`` record is one line too.
+    lines without a timestamp (sshd -E). A ``journalctl -o json`` record is one line too; its ``line`` is rendered
+    as ``journalctl -o short-iso-precise`` shows it, for the evidence.
     """
     text = line.rstrip("\r\n")
     split = _journal_entry(text) if text.lstrip("\x1e").startswith("{") else None
     when, host, program, pid, message = split or _split_line(text, year)
+    if split:
+        text = "%s %s %s%s: %s" % (when.isoformat() if when else "-", host or "-", program or "-",
+                                   "[%s]" % pid if pid else "", message)
     count = 1
     repeated = _REPEATED.match(message)
     if repeated:
@@ -181,6 +185,41 @@ def parse_auth_log(lines, year):
         previous = parse_auth_line(line, year)
         if previous is not None:
             yield previous
+
+
+# The fields the analysis reads from a journal record (journalctl always adds __REALTIME_TIMESTAMP).
+JOURNAL_FIELDS = ("MESSAGE", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "_PID", "_HOSTNAME", "_COMM")
+# What journalctl says on stderr when the user may not read the system journal (systemd 2xx).
+_JOURNAL_NO_ACCESS = re.compile(r"not seeing messages from other users|insufficient permissions|No journal files were (?:found|opened)")
+
+
+def journal_command(journalctl, units, since=None, until=None):
+    """journalctl path, systemd units, window (aware datetimes or None) -> argv reading their records as JSON lines.
+
+    Read-only. The window is widened to whole seconds (analyse applies the exact one). AuthLogError names an empty
+    or option-like unit name.
+    """
+    argv = [journalctl, "--no-pager", "-o", "json", "--output-fields=" + ",".join(JOURNAL_FIELDS)]
+    for unit in units:
+        if not str(unit).strip() or str(unit).startswith("-"):
+            raise AuthLogError("journal unit %r is not a systemd unit name (e.g. ssh on Debian/Ubuntu, sshd on RHEL)" % (unit,))
+        argv += ["-u", str(unit)]
+    if since:
+        argv += ["--since", "@%d" % int(since.timestamp())]
+    if until:
+        argv += ["--until", "@%d" % (int(until.timestamp()) + 1)]
+    return argv
+
+
+def journal_problem(rc, stderr):
+    """journalctl's exit code and stderr -> why the journal was not (wholly) read, or None when it was."""
+    said = " ".join((stderr or "").split())
+    if _JOURNAL_NO_ACCESS.search(said):  # exit code 0 with a hint, or 1 when no file at all could be opened (systemd 252)
+        return ("journalctl cannot read the system journal as this user (%s): add the user to the systemd-journal or adm"
+                " group, or run with become" % said)
+    if rc != 0:
+        return "journalctl failed (%d): %s" % (rc, said or "no message")
+    return None
 
 
 def parse_api_line(line):

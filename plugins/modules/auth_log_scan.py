@@ -14,6 +14,10 @@ version_added: 0.1.0
 description:
   - Reads sshd and PAM authentication logs and API access logs (status 401 and 403) on the target and counts the
     failed tries in a time window by source address and by user.
+  - The sshd logs are files (O(auth_logs), for example C(/var/log/auth.log) where rsyslog writes one) or the
+    systemd journal of O(journal_units) (C(journalctl -u UNIT -o json) over the window; on a Debian 12 host without
+    rsyslog the journal is the only authentication log). Give the journal or the file that rsyslog fills from it,
+    not both, or every line is counted twice.
   - sshd of OpenSSH 7.x to 9.8+ (C(sshd) and C(sshd-session)) at the default LogLevel INFO and at VERBOSE
     (C(Failed <method>), C(Invalid user), C(maximum authentication attempts exceeded),
     C(Disconnecting ... Too many authentication failures), pre-auth C(Connection closed/reset by) and
@@ -29,7 +33,8 @@ description:
     (rsyslog), RFC 5424, C(journalctl -o short), C(short-precise), C(short-iso), C(short-iso-precise),
     C(short-full), C(short-unix), C(json) and C(cat), and no time at all (C(sshd -E) files). Lines without a time
     cannot be placed in the window and are always counted (RV(undated)).
-  - Read-only. A missing or unreadable file is listed in RV(unreadable) and does not fail the task.
+  - Read-only. A missing or unreadable file, or a journal the user may not read, is listed in RV(unreadable) and
+    does not fail the task.
 author:
   - VirtEngine SRE Team (@virtengine)
 options:
@@ -37,6 +42,14 @@ options:
     description: sshd/PAM log files, for example C(/var/log/auth.log).
     type: list
     elements: path
+    default: []
+  journal_units:
+    description:
+      - systemd units whose journal records are read with C(journalctl -u UNIT -o json), for example C(ssh) (Debian,
+        Ubuntu) or C(sshd) (RHEL); a unit the host does not have adds nothing.
+      - The user needs to read the system journal (groups C(systemd-journal) or C(adm), or become).
+    type: list
+    elements: str
     default: []
   api_logs:
     description: API access logs in the common or combined format.
@@ -68,6 +81,12 @@ options:
 """
 
 EXAMPLES = r"""
+- name: Attempts in the last hour, from sshd's journal (systemd hosts)
+  virtengine.incident_response.auth_log_scan:
+    journal_units: [ssh, sshd]
+    since: "{{ '%Y-%m-%dT%H:%M:%SZ' | strftime(now(utc=true).timestamp() - 3600) }}"
+  register: auth_scan
+
 - name: Attempts in the last hour
   virtengine.incident_response.auth_log_scan:
     auth_logs: [/var/log/auth.log]
@@ -145,7 +164,9 @@ max_auth_tries:
   returned: always
   type: int
 unreadable:
-  description: Files that could not be read, with the reason.
+  description:
+    - Files, or the journal (C(path) is then the journalctl command, like C(journalctl -u ssh)), that could not be
+      (wholly) read, with the reason.
   returned: always
   type: list
   elements: dict
@@ -157,6 +178,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._auth_log import (
     AuthLogError,
     analyse,
+    journal_command,
+    journal_problem,
     parse_api_line,
     parse_auth_log,
     parse_time,
@@ -174,10 +197,25 @@ def read_attempts(paths, parse, unreadable):
     return attempts
 
 
+def read_journal(module, units, since, until, year, unreadable):
+    """The auth events of the units' journal records in the window; a journal that cannot be read goes to unreadable."""
+    label = "journalctl " + " ".join("-u %s" % unit for unit in units)
+    journalctl = module.get_bin_path("journalctl")
+    if not journalctl:
+        unreadable.append({"path": label, "error": "journalctl is not installed on this host: give the sshd log file in auth_logs"})
+        return []
+    rc, out, err = module.run_command(journal_command(journalctl, units, since, until), errors="surrogate_or_replace")
+    problem = journal_problem(rc, err)
+    if problem:
+        unreadable.append({"path": label, "error": problem})
+    return list(parse_auth_log(out.splitlines(), year)) if rc == 0 else []
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             auth_logs=dict(type="list", elements="path", default=[]),
+            journal_units=dict(type="list", elements="str", default=[]),
             api_logs=dict(type="list", elements="path", default=[]),
             since=dict(type="str", default=""),
             until=dict(type="str", default=""),
@@ -188,14 +226,17 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params["auth_logs"] and not params["api_logs"]:
-        module.fail_json(msg="auth_logs and api_logs are both empty: give at least one log file, e.g. /var/log/auth.log")
+    if not (params["auth_logs"] or params["journal_units"] or params["api_logs"]):
+        module.fail_json(msg="auth_logs, journal_units and api_logs are all empty: give at least one log, e.g. journal_units=[ssh]"
+                             " or auth_logs=[/var/log/auth.log]")
     try:
         since = parse_time(params["since"]) if params["since"] else None
         until = parse_time(params["until"]) if params["until"] else None
         year = (until or datetime.datetime.now(datetime.timezone.utc)).year
         unreadable = []
         attempts = read_attempts(params["auth_logs"], lambda lines: parse_auth_log(lines, year), unreadable)
+        if params["journal_units"]:
+            attempts += read_journal(module, params["journal_units"], since, until, year, unreadable)
         attempts += read_attempts(params["api_logs"], lambda lines: (found for found in map(parse_api_line, lines) if found), unreadable)
         findings = analyse(attempts, since, until, params["failure_threshold"], params["max_evidence"], params["max_auth_tries"])
     except AuthLogError as error:

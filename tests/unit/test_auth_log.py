@@ -11,6 +11,11 @@ logins, MaxAuthTries cut-offs with and without the address, pre-auth closes, emp
 and a public auth.log excerpt with rsyslog's "message repeated"; dates moved to one day so a window can hold them.
 sshd_journal.json: `journalctl -o json` records with every field of a real sshd record (published in a public
 SSH-monitoring test); MESSAGE, pid and times varied to build one attacker's three connections.
+sshd_journal_fleetlab.json: the real journal of a fleet-lab machine (Debian 12, OpenSSH 9.2p1, systemd 252, LogLevel
+INFO), read exactly as auth_log_scan reads it (journal_command's argv, -u ssh -u sshd) during the Molecule scenario
+`production`: 10.213.168.14 tried three unknown-user logins without a key and three wrong-key logins as validator,
+10.213.168.13 five unknown-user logins; the unit's other records are Ansible's module invocations (no logind in the
+machine, so SSH sessions stay in ssh.service).
 """
 
 import datetime
@@ -22,6 +27,8 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._auth
     AuthLogError,
     analyse,
     fleet_findings,
+    journal_command,
+    journal_problem,
     parse_api_line,
     parse_auth_line,
     parse_auth_log,
@@ -219,3 +226,68 @@ def test_module_reads_the_case05_log_and_a_journal_export(run_module, tmp_path):
     assert result["_rc"] == 0 and result["changed"] is False
     assert sorted(result["offenders"]) == ["162.243.165.39", "192.0.2.77", "198.51.100.23", "203.0.113.45"]
     assert result["max_auth_tries"] == 6 and result["unreadable"][0]["path"] == missing
+
+
+def test_journal_command_reads_the_units_in_the_window_as_json():
+    argv = journal_command("/usr/bin/journalctl", ["ssh", "sshd"], parse_time("2026-11-30T07:00:00Z"), parse_time("2026-11-30T08:00:00Z"))
+    assert argv == ["/usr/bin/journalctl", "--no-pager", "-o", "json",
+                    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,_COMM",
+                    "-u", "ssh", "-u", "sshd", "--since", "@1796022000", "--until", "@1796025601"]
+    assert journal_command("journalctl", ["ssh"])[-2:] == ["-u", "ssh"]
+    for bad in ("", " ", "--all"):
+        with pytest.raises(AuthLogError, match="is not a systemd unit name"):
+            journal_command("journalctl", ["ssh", bad])
+
+
+@pytest.mark.parametrize("stderr", [
+    # systemd 2xx-25x, and older: the user reads only its own journal, exit code 0
+    "Hint: You are currently not seeing messages from other users and the system.\n"
+    "      Users in groups 'adm', 'systemd-journal' can see all messages.\n      Pass -q to turn off this notice.\n",
+    "Hint: You are currently not seeing messages from other users and the system.\n"
+    "      Users in the 'systemd-journal' group can see all messages. Pass -q to\n      turn off this notice.\n"
+    "No journal files were opened due to insufficient permissions.\n",
+    "No journal files were found.\n",
+])
+def test_journal_problem_a_journal_the_user_cannot_read(stderr):
+    assert "systemd-journal or adm group, or run with become" in journal_problem(0, stderr)
+
+
+def test_journal_problem_as_systemd_252_says_it_to_a_user_outside_the_groups():
+    # journalctl -u ssh as nobody inside a fleet-lab machine (systemd 252): exit code 1
+    problem = journal_problem(1, "No journal files were opened due to insufficient permissions.\n")
+    assert problem == ("journalctl cannot read the system journal as this user (No journal files were opened due to insufficient"
+                       " permissions.): add the user to the systemd-journal or adm group, or run with become")
+
+
+def test_journal_problem_a_failed_journalctl_and_a_clean_read():
+    assert journal_problem(1, "Failed to add match 'x': Invalid argument\n") == "journalctl failed (1): Failed to add match 'x': Invalid argument"
+    assert journal_problem(0, "") is None
+
+
+def test_module_without_journalctl_reports_the_journal_unreadable(run_module, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # journalctl lives in /usr/bin or /bin, which get_bin_path adds nothing of
+    result = run_module(auth_log_scan, {"journal_units": ["ssh", "sshd"]})
+    assert result["_rc"] == 0 and result["failures"] == 0
+    assert result["unreadable"] == [{"path": "journalctl -u ssh -u sshd",
+                                     "error": "journalctl is not installed on this host: give the sshd log file in auth_logs"}]
+
+
+def test_module_needs_a_log(run_module):
+    result = run_module(auth_log_scan, {})
+    assert result["_rc"] == 1 and "journal_units=[ssh]" in result["msg"]
+
+
+def test_real_fleetlab_journal_unknown_users_and_wrong_keys_at_log_level_info():
+    """Each connection is one try: an unknown user leaves Invalid user + its pre-auth close, a wrong key for a real
+    user only the pre-auth close of an authenticating user; the Ansible records of the unit are not authentication."""
+    lines = (FIXTURES / "sshd_journal_fleetlab.json").read_text().splitlines()
+    found = list(parse_auth_log(lines, 2026))
+    assert len(found) == 2 * 3 + 3 + 2 * 5 and all(e["program"] == "sshd" and e["host"] == "fullnode1" for e in found)
+    assert found[0]["line"] == "2026-11-30T07:45:18.175440+00:00 fullnode1 sshd[366]: Invalid user intruder from 10.213.168.14 port 55730"
+    result = analyse(found, since=parse_time("2026-11-30T06:45:00Z"))
+    assert failures(result) == {"10.213.168.14": (6, 6, 0), "10.213.168.13": (5, 5, 0)}
+    assert result["offenders"] == ["10.213.168.14", "10.213.168.13"] and result["severity"] == "SEV-3"
+    assert [(u["user"], u["failures"]) for u in result["by_user"]] == [("intruder", 8), ("validator", 3)]
+    # the window: the attacker's last connection started at 07:45:18.97
+    later = analyse(found, since=parse_time("2026-11-30T07:45:19Z"))
+    assert failures(later) == {"10.213.168.14": (1, 1, 0), "10.213.168.13": (5, 5, 0)}
