@@ -34,6 +34,8 @@ from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from fleet_probe import _collection_on_path
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 FLEET_SIZE = 100
@@ -41,14 +43,6 @@ DELAY_S = 0.050
 BASE_IP = os.environ.get("BENCH_BASE_IP", "127.0.66")
 GRPC_PORT, HTTP_PORT = 50051, 9091
 FORKS = 20
-
-
-def _collection_on_path():
-    tree = Path(tempfile.mkdtemp(prefix="ve-ir-bench-"))
-    link = tree / "ansible_collections" / "virtengine" / "incident_response"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO)
-    sys.path.insert(0, str(tree))
 
 
 def addresses():
