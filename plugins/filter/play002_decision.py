@@ -6,53 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: play002_decision
-short_description: PLAY-002's verdict (infrastructure, configuration, chain split) from the fleet readings, with the reasons
-version_added: 0.1.0
-description:
-  - Pure function behind C(playbooks/play002_network_partition.yml).
-  - V(chain_split) when an island has a different block at its top height than the canonical island (the one with the
-    most voting power); its nodes are planned for the gated resync.
-  - V(infrastructure) when p2p ports across islands do not answer; nothing is planned.
-  - V(configuration) when every probed port answers but nodes are cut off or below the peer minimum; the isolated
-    nodes and those with configuration errors are planned for the gated peer reset.
-  - V(healthy) when there is one island and every node has enough peers; V(unknown) when no node answered.
-options:
-  _input:
-    description: C(fleet_probe_readings) (C(peers) read with C(compare_islands), C(consensus)).
-    type: dict
-    required: true
-  nodes:
-    description: Per inventory host, C({node_id, p2p_address, voting_power, p2p, reachability}) (the [p2p] section and
-      p2p_reachability results each host read).
-    type: dict
-    required: true
-  resync_stranded:
-    description: Also plan the resync of islands that are only behind (same blocks), not split.
-    type: bool
-    default: false
-  resync_hosts:
-    description: Hosts the operator wants resynced whatever the verdict.
-    type: list
-    elements: str
-    default: []
-"""
-
-EXAMPLES = r"""
-- name: Decide
-  ansible.builtin.set_fact:
-    play002: "{{ fleet_probe_readings | virtengine.incident_response.play002_decision(play002_nodes) }}"
-"""
-
-RETURN = r"""
-_value:
-  description:
-    - C({verdict, why, islands, canonical, canonical_members, canonical_has_quorum, below_min, blocked, cross_island_blocked,
-      config_faults, persistent_peer_fixes, peer_reset_hosts, resync_hosts, nodes}).
-    - C(nodes) is one row per host for the table (host, island, height, hash, peers, power, faults, unreachable).
-  type: dict
-"""
+# Each filter of this file has its own document: play002_decision.yml and partition_node.yml.
 
 from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import decide
 

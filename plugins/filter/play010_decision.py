@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: play010_decision
 short_description: PLAY-010's verdict on identity scoring from the sidecars, the model hashes and the chain
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Pure function behind C(playbooks/play010_identity_scoring.yml) (logic in C(plugins/module_utils/_veid_scoring.py)).
   - C(systemic) when no sidecar serves, a governance upgrade is pending, or every validator's model differs from the

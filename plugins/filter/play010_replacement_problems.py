@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: play010_replacement_problems
 short_description: Why PLAY-010's model replacement must be refused before anything is fetched
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Pure function (C(plugins/module_utils/_veid_scoring.py) C(replacement_problems)); an empty list lets it go ahead.
   - Refuses a missing archive URL, a checksum or directory hash that is not 64 lowercase hex digits (the chain compares

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: market_state
 short_description: The chain's marketplace as the chain CLI shows it (open orders, bids, providers, upgrade plan), every page
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs the real VirtEngine queries through the chain CLI and reads every page (C(--page N --limit L); the CLI's
     C(--page-key) takes raw bytes while C(next_key) is printed in base64, so offsets are used).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: model_hash
 short_description: Hash a VEID model directory by VirtEngine's three recipes (PLAY-010)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The runbook's C(sha256sum ~/.virtengine/models/veid_scorer_*.h5) matches no file VirtEngine uses; models are TensorFlow
     SavedModel directories, and the repository hashes a directory in three incompatible ways.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: model_replace
 short_description: Verify a VEID model archive, then swap it in atomically and keep the old directory (PLAY-010)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Everything is verified BEFORE the live directory is touched. The archive's SHA-256 must equal O(archive_sha256); it
     is unpacked next to the live directory (same file system); the unpacked directory's hash by O(recipe) must equal

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: node_log_signatures
 short_description: The failure signatures in a node's newest log lines (journald or a file)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the newest O(lines) lines of the node's log and matches them against the collection's catalogue of failure
     signatures (planned upgrades, app-hash divergence, replay failures, consensus failures and panics, double signing,

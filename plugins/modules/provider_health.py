@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: provider_health
 short_description: Health of many VirtEngine provider daemons at once, the chain as they dial it, their config and binary
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - For every provider, on a thread pool; one provider's failure is that provider's C(error), never the task's.
   - C(health) - plain HTTP C(GET) of the daemon's health URL (C(http://HOST:8080/health); C(/api/v1/health) answers

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: provider_logs
 short_description: The provider daemon's error patterns on this host, counted, with the newest example of each
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the daemon's plain-text log from journald (production, C(journalctl -u UNIT --since ...)) or from files (a
     supervisor or Docker log), and counts each pattern of the catalogue in C(module_utils/_provider_logs.py) with the

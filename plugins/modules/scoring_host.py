@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: scoring_host
 short_description: A validator host's side of identity scoring - GPU, the node's VEID_* environment and veid metrics (PLAY-010)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - GPU status from C(nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,utilization.gpu,ecc.errors.uncorrected.volatile.total
     --format=csv,noheader,nounits) where C(nvidia-smi) exists; otherwise C(gpu.mode=cpu) ("no GPU / CPU mode"), which is

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sidecar_health
 short_description: Health of VEID inference sidecars - gRPC health protocol, HTTP /health and /metrics (PLAY-010)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The runbook's C(curl localhost:8080/health) reaches the provider daemon's portal, not the scoring service. VirtEngine's
     C(inference-sidecar) serves the standard C(grpc.health.v1.Health/Check) on its C(--grpc-addr) (default C(:50051)) for

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: upgrade_plan
 short_description: The chain's scheduled and applied software upgrades, from the Cosmos SDK REST gateway
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Asks each REST endpoint (the node's API server, port 1317) for C(/cosmos/upgrade/v1beta1/current_plan) and, for each
     name in O(names), C(/cosmos/upgrade/v1beta1/applied_plan/<name>) (the x/upgrade module's queries; C(virtengine query

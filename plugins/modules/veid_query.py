@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: veid_query
 short_description: The chain's view of identity scoring - active models, validator model reports, upgrade plan, backlog estimate (PLAY-010)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The runbook's C(query veid model-status) and C(pending-scores) do not exist, and C(query veid status), C(score),
     C(params) and most other C(veid) queries answer gRPC C(Unimplemented). This module asks what the chain does answer,
