@@ -189,37 +189,12 @@ def parse_auth_log(lines, year):
 
 # The fields the analysis reads from a journal record (journalctl always adds __REALTIME_TIMESTAMP).
 JOURNAL_FIELDS = ("MESSAGE", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "_PID", "_HOSTNAME", "_COMM")
-# What journalctl says on stderr when the user may not read the system journal (systemd 2xx).
-_JOURNAL_NO_ACCESS = re.compile(r"not seeing messages from other users|insufficient permissions|No journal files were (?:found|opened)")
 
 
-def journal_command(journalctl, units, since=None, until=None):
-    """journalctl path, systemd units, window (aware datetimes or None) -> argv reading their records as JSON lines.
-
-    Read-only. The window is widened to whole seconds (analyse applies the exact one). AuthLogError names an empty
-    or option-like unit name.
-    """
-    argv = [journalctl, "--no-pager", "-o", "json", "--output-fields=" + ",".join(JOURNAL_FIELDS)]
-    for unit in units:
-        if not str(unit).strip() or str(unit).startswith("-"):
-            raise AuthLogError("journal unit %r is not a systemd unit name (e.g. ssh on Debian/Ubuntu, sshd on RHEL)" % (unit,))
-        argv += ["-u", str(unit)]
-    if since:
-        argv += ["--since", "@%d" % int(since.timestamp())]
-    if until:
-        argv += ["--until", "@%d" % (int(until.timestamp()) + 1)]
-    return argv
-
-
-def journal_problem(rc, stderr):
-    """journalctl's exit code and stderr -> why the journal was not (wholly) read, or None when it was."""
-    said = " ".join((stderr or "").split())
-    if _JOURNAL_NO_ACCESS.search(said):  # exit code 0 with a hint, or 1 when no file at all could be opened (systemd 252)
-        return ("journalctl cannot read the system journal as this user (%s): add the user to the systemd-journal or adm"
-                " group, or run with become" % said)
-    if rc != 0:
-        return "journalctl failed (%d): %s" % (rc, said or "no message")
-    return None
+def journal_options(since=None, until=None):
+    """The window (aware datetimes or None) -> _log_reader.read_journal options reading the units' records as JSON
+    lines with the fields the analysis reads. The window is widened to whole seconds (analyse applies the exact one)."""
+    return {"output": "json", "fields": JOURNAL_FIELDS, "since": since, "until": until}
 
 
 def parse_api_line(line):

@@ -175,11 +175,11 @@ unreadable:
 import datetime
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_journal as read_journal_lines
 from ansible_collections.virtengine.incident_response.plugins.module_utils._auth_log import (
     AuthLogError,
     analyse,
-    journal_command,
-    journal_problem,
+    journal_options,
     parse_api_line,
     parse_auth_log,
     parse_time,
@@ -199,16 +199,10 @@ def read_attempts(paths, parse, unreadable):
 
 def read_journal(module, units, since, until, year, unreadable):
     """The auth events of the units' journal records in the window; a journal that cannot be read goes to unreadable."""
-    label = "journalctl " + " ".join("-u %s" % unit for unit in units)
-    journalctl = module.get_bin_path("journalctl")
-    if not journalctl:
-        unreadable.append({"path": label, "error": "journalctl is not installed on this host: give the sshd log file in auth_logs"})
-        return []
-    rc, out, err = module.run_command(journal_command(journalctl, units, since, until), errors="surrogate_or_replace")
-    problem = journal_problem(rc, err)
+    lines, problem = read_journal_lines(module, units, "give the sshd log file in auth_logs", **journal_options(since, until))
     if problem:
-        unreadable.append({"path": label, "error": problem})
-    return list(parse_auth_log(out.splitlines(), year)) if rc == 0 else []
+        unreadable.append({"path": "journalctl " + " ".join("-u %s" % unit for unit in units), "error": problem})
+    return list(parse_auth_log(lines or [], year))
 
 
 def main():

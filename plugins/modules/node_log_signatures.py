@@ -90,32 +90,10 @@ error:
   type: str
 """
 
-import os
-from collections import deque
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_journal, read_tail
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
-
-
-def _read_file(path, lines):
-    if not os.path.isfile(path):
-        return None, "log file %s does not exist on this host: set node_logs_file" % path
-    try:
-        with open(path, "r", errors="replace") as handle:
-            return list(deque(handle, maxlen=lines)), None
-    except (IOError, OSError) as exc:
-        return None, "cannot read %s: %s" % (path, exc)
-
-
-def _read_journal(module, unit, lines):
-    journalctl = module.get_bin_path("journalctl")
-    if not journalctl:
-        return None, "journalctl is not installed on this host: use node_logs_source=file and node_logs_file"
-    rc, out, err = module.run_command([journalctl, "-u", unit, "-n", str(lines), "--no-pager", "-o", "cat"], errors="surrogate_or_replace")
-    if rc != 0:
-        return None, "journalctl -u %s failed (%d): %s" % (unit, rc, (err or out).strip())
-    return out.splitlines(), None
 
 
 def main():
@@ -136,9 +114,9 @@ def main():
     if params["keep"] < 0:
         module.fail_json(msg="keep=%s must be 0 or more" % params["keep"])
     if params["source"] == "file":
-        lines, error = _read_file(params["path"], params["lines"])
+        lines, error = read_tail(params["path"], lines=params["lines"])
     else:
-        lines, error = _read_journal(module, params["unit"], params["lines"])
+        lines, error = read_journal(module, [params["unit"]], "use node_logs_source=file and node_logs_file", lines=params["lines"])
     found = scan(lines or [], params["keep"])
     module.exit_json(changed=False, signatures=found["signatures"], last_committed_height=found["last_committed_height"],
                      lines_read=len(lines or []), error=error)

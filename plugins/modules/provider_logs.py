@@ -71,21 +71,9 @@ error:
   type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_journal, read_tail
 from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_logs import scan
-
-
-def tail(path, max_bytes):
-    with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - max_bytes))
-        data = handle.read().decode("utf-8", "replace")
-    lines = data.splitlines()
-    # The first line of a cut read is partial.
-    return lines[1:] if size > max_bytes else lines
 
 
 def main():
@@ -106,21 +94,15 @@ def main():
         module.fail_json(msg="max_bytes=%s must be 1 or more" % params["max_bytes"])
     lines, errors = [], []
     if params["source"] == "journald":
-        journalctl = module.get_bin_path("journalctl")
-        if not journalctl:
-            errors.append("journalctl not found on this host: use source=file with the daemon's log files")
-        else:
-            rc, out, err = module.run_command([journalctl, "-u", params["unit"], "--since", params["since"], "-o", "cat", "--no-pager"])
-            if rc != 0:
-                errors.append("journalctl -u %s failed (rc %d): %s" % (params["unit"], rc, err.strip()[-300:]))
-            lines = out.splitlines()
+        read, error = read_journal(module, [params["unit"]], "use source=file with the daemon's log files", since=params["since"])
+        lines.extend(read or [])
+        errors.append(error)
     else:
         for path in params["paths"]:
-            try:
-                lines.extend(tail(path, params["max_bytes"]))
-            except OSError as exc:
-                errors.append("cannot read %s: %s" % (path, exc.strerror))
-    module.exit_json(changed=False, patterns=scan(lines), lines=len(lines), error="; ".join(errors) or None)
+            read, error = read_tail(path, max_bytes=params["max_bytes"])
+            lines.extend(read or [])
+            errors.append(error)
+    module.exit_json(changed=False, patterns=scan(lines), lines=len(lines), error="; ".join(error for error in errors if error) or None)
 
 
 if __name__ == "__main__":

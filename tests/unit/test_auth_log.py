@@ -27,14 +27,14 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._auth
     AuthLogError,
     analyse,
     fleet_findings,
-    journal_command,
-    journal_problem,
+    journal_options,
     parse_api_line,
     parse_auth_line,
     parse_auth_log,
     parse_time,
     split_protected,
 )
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import LogReadError, journal_argv, journal_problem
 from ansible_collections.virtengine.incident_response.plugins.modules import auth_log_scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "auth_logs"
@@ -229,14 +229,14 @@ def test_module_reads_the_case05_log_and_a_journal_export(run_module, tmp_path):
 
 
 def test_journal_command_reads_the_units_in_the_window_as_json():
-    argv = journal_command("/usr/bin/journalctl", ["ssh", "sshd"], parse_time("2026-11-30T07:00:00Z"), parse_time("2026-11-30T08:00:00Z"))
+    argv = journal_argv("/usr/bin/journalctl", ["ssh", "sshd"], **journal_options(parse_time("2026-11-30T07:00:00Z"), parse_time("2026-11-30T08:00:00Z")))
     assert argv == ["/usr/bin/journalctl", "--no-pager", "-o", "json",
                     "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,_COMM",
                     "-u", "ssh", "-u", "sshd", "--since", "@1796022000", "--until", "@1796025601"]
-    assert journal_command("journalctl", ["ssh"])[-2:] == ["-u", "ssh"]
+    assert journal_argv("journalctl", ["ssh"], **journal_options())[-2:] == ["-u", "ssh"]
     for bad in ("", " ", "--all"):
-        with pytest.raises(AuthLogError, match="is not a systemd unit name"):
-            journal_command("journalctl", ["ssh", bad])
+        with pytest.raises(LogReadError, match="is not a systemd unit name"):
+            journal_argv("journalctl", ["ssh", bad], **journal_options())
 
 
 @pytest.mark.parametrize("stderr", [

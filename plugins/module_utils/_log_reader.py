@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one way the modules read a log on a host: a systemd journal (journalctl) or the end of a file.
+
+Used by node_log_signatures (a node's newest lines), provider_logs (a daemon's recent lines) and auth_log_scan
+(sshd's records as JSON in a time window). Read-only. Every reader returns ``(lines, error)``: ``lines`` is a list
+of str (None when nothing could be read) and ``error`` says why the log was not (wholly) read, None when it was,
+so a module reports an unreadable log as that host's error instead of failing or, worse, seeing an empty log.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+from collections import deque
+
+# What journalctl says on stderr when the user may not read the system journal (systemd 2xx).
+_JOURNAL_NO_ACCESS = re.compile(r"not seeing messages from other users|insufficient permissions|No journal files were (?:found|opened)")
+
+
+class LogReadError(ValueError):
+    """A reader was asked for something that is not a log (a bad unit name, a bad limit)."""
+
+
+def _journal_time(value, widen):
+    """A --since/--until value: journalctl's own words (str, e.g. "30 min ago") or an aware datetime (whole seconds,
+    widened by ``widen`` so the exact window stays inside)."""
+    if isinstance(value, str):
+        return value
+    return "@%d" % (int(value.timestamp()) + widen)
+
+
+def journal_argv(journalctl, units, lines=None, since=None, until=None, output="cat", fields=()):
+    """journalctl path, systemd units and limits -> the argv that reads them.
+
+    ``lines``: only the newest N records; ``since``/``until``: a window (see _journal_time); ``output``: journalctl's
+    ``-o`` format; ``fields``: ``--output-fields`` (for ``json``). LogReadError names an empty or option-like unit.
+    """
+    argv = [journalctl, "--no-pager", "-o", output]
+    if fields:
+        argv.append("--output-fields=" + ",".join(fields))
+    for unit in units:
+        if not str(unit).strip() or str(unit).startswith("-"):
+            raise LogReadError("journal unit %r is not a systemd unit name (e.g. ssh on Debian/Ubuntu, sshd on RHEL)" % (unit,))
+        argv += ["-u", str(unit)]
+    if lines is not None:
+        argv += ["-n", str(lines)]
+    if since:
+        argv += ["--since", _journal_time(since, 0)]
+    if until:
+        argv += ["--until", _journal_time(until, 1)]
+    return argv
+
+
+def journal_problem(rc, stderr):
+    """journalctl's exit code and stderr -> why the journal was not (wholly) read, or None when it was."""
+    said = " ".join((stderr or "").split())
+    if _JOURNAL_NO_ACCESS.search(said):  # exit code 0 with a hint, or 1 when no file at all could be opened (systemd 252)
+        return ("journalctl cannot read the system journal as this user (%s): add the user to the systemd-journal or adm"
+                " group, or run with become" % said)
+    if rc != 0:
+        return "journalctl failed (%d): %s" % (rc, said or "no message")
+    return None
+
+
+def read_journal(module, units, instead, **options):
+    """An AnsibleModule, systemd units, what to use instead when there is no journalctl, journal_argv options ->
+    (lines, error). Lines are what journalctl printed, also when it warns that it could not read everything.
+    A bad unit name is a bad argument: the module fails naming it."""
+    journalctl = module.get_bin_path("journalctl")
+    if not journalctl:
+        return None, "journalctl is not installed on this host: " + instead
+    try:
+        argv = journal_argv(journalctl, units, **options)
+    except LogReadError as error:
+        module.fail_json(msg=str(error))
+    rc, out, err = module.run_command(argv, errors="surrogate_or_replace")
+    return (out.splitlines() if rc == 0 else None), journal_problem(rc, err)
+
+
+def read_tail(path, lines=None, max_bytes=None):
+    """The end of a text file -> (lines, error): its last ``lines`` lines (streamed: memory stays O(lines) on a log
+    of any size), within its last ``max_bytes`` bytes when given (the line the cut falls in is dropped). Undecodable
+    bytes are replaced, never an exception."""
+    if not os.path.isfile(path):
+        return None, "log file %s does not exist on this host" % path
+    try:
+        with open(path, "rb") as handle:
+            if max_bytes is not None:
+                size = handle.seek(0, os.SEEK_END)
+                if size > max_bytes:
+                    handle.seek(size - max_bytes)
+                    handle.readline()
+                else:
+                    handle.seek(0)
+            kept = deque(handle, maxlen=lines) if lines else list(handle)
+    except (IOError, OSError) as error:
+        return None, "cannot read %s: %s" % (path, error.strerror or error)
+    return [raw.decode("utf-8", "replace").rstrip("\r\n") for raw in kept], None
