@@ -9,19 +9,25 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: chain_wait
-short_description: Wait for a chain condition (recovered, reachable), printing one progress line per sample
+short_description: Wait for a condition (chain recovered, nodes reachable, providers healthy, sidecars serving), one progress line per sample
 version_added: 0.2.0
 description:
-  - Samples the nodes with M(virtengine.incident_response.chain_status) every O(wait_sleep) seconds, prints one line
-    per sample (each node's height and block hash, or its error), and returns as soon as the O(condition) holds.
+  - The collection's one waiter. Samples the targets with the condition's module every O(wait_sleep) seconds, prints
+    one line per sample (each target's state, or its error), and returns as soon as the O(condition) holds.
   - At O(wait_timeout) it fails, saying what it waited for, the deadline, the samples taken and the last answer; the
-    result still carries RV(nodes) and RV(summary) of the last sample, so C(failed_when=false) turns the timeout
-    into a verdict (RV(done)).
-  - O(condition=chain_recovered) - the highest height reached O(start_height) + O(blocks) (judged by height, never by
-    block time, because the first block after a long halt carries a pre-halt timestamp); with O(same_height), every endpoint
-    also answers at one height with one block hash.
-  - O(condition=reachable) - every endpoint answers its RPC (a node just started).
-  - Read-only. An action plugin; the samples are taken where the task runs.
+    result still carries the last sample, so C(failed_when=false) turns the timeout into a verdict (RV(done)).
+  - O(condition=chain_recovered) samples with M(virtengine.incident_response.chain_status). The highest height
+    reached O(start_height) + O(blocks), judged by height and never by block time, because the first block after a
+    long halt carries a pre-halt timestamp. With O(same_height), every endpoint also answers at one height with one
+    block hash.
+  - O(condition=reachable) samples with M(virtengine.incident_response.chain_status). Every endpoint answers its RPC
+    (a node just started).
+  - O(condition=provider_healthy) samples with M(virtengine.incident_response.provider_health). Every provider
+    passes its checks (O(sample_args) chooses them, for example C(checks=[health])).
+  - O(condition=sidecar_serving) samples with M(virtengine.incident_response.sidecar_health). Every sidecar answers
+    gRPC health SERVING.
+  - Read-only. An action plugin; the samples are taken where the task runs (use C(delegate_to=localhost) to sample
+    from the controller).
 author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
@@ -30,10 +36,12 @@ extends_documentation_fragment:
 attributes:
   action:
     support: full
-    description: The waiting loop runs on the controller; each sample is a chain_status call where the task runs.
+    description: The waiting loop runs on the controller; each sample is one module call where the task runs.
 options:
   endpoints:
-    description: Endpoints to sample, as M(virtengine.incident_response.chain_status) takes them (C({name, url}) or URLs).
+    description:
+      - The targets, as the sampling module takes them - C(endpoints) of chain_status (C({name, url}) or URLs),
+        C(providers) of provider_health, C(endpoints) of sidecar_health.
     type: list
     elements: raw
     required: true
@@ -41,7 +49,13 @@ options:
     description: What to wait for.
     type: str
     required: true
-    choices: [chain_recovered, reachable]
+    choices: [chain_recovered, provider_healthy, reachable, sidecar_serving]
+  sample_args:
+    description:
+      - Further arguments of the sampling module (for example C(timeout), C(checks), C(expect_body)). chain_status
+        always gets C(halt_window=0) and C(retries=0), since the waiter itself samples again.
+    type: dict
+    default: {}
   blocks:
     description: With O(condition=chain_recovered), new blocks required above O(start_height).
     type: int
@@ -52,14 +66,10 @@ options:
     default: false
   start_height:
     description:
-      - With O(condition=chain_recovered), the height to count new blocks from (for example RV(start_height) of an
-        earlier wait, or C(summary.max_height) of a chain_status result).
+      - With O(condition=chain_recovered), the height to count new blocks from (for example C(summary.max_height) of
+        a chain_status result).
       - Omitted, the highest height of the first sample.
     type: int
-  rpc_timeout:
-    description: Seconds per RPC request.
-    type: float
-    default: 5
 """
 
 EXAMPLES = r"""
@@ -85,6 +95,15 @@ EXAMPLES = r"""
     condition: reachable
     wait_timeout: 60
     wait_sleep: 2
+
+- name: Wait for a restarted provider daemon's /health, sampled from the controller
+  virtengine.incident_response.chain_wait:
+    endpoints: "{{ [inventory_hostname] | virtengine.incident_response.provider_targets(hostvars) }}"
+    condition: provider_healthy
+    sample_args: {checks: [health]}
+    wait_timeout: 60
+    wait_sleep: 2
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -115,20 +134,30 @@ condition:
   type: str
 start_height:
   description: The height new blocks were counted from (O(start_height), or the first sample's highest height).
-  returned: always
+  returned: when O(condition=chain_recovered)
   type: int
 first_new_block_at:
   description: When (controller clock, RFC 3339 UTC) the first sample above RV(start_height) was taken; null if none was.
-  returned: always
+  returned: when O(condition=chain_recovered)
   type: str
   sample: "2026-11-30T09:41:07.120533Z"
 nodes:
   description: The last sample, as RV(virtengine.incident_response.chain_status#module:nodes).
-  returned: always
+  returned: when O(condition) is C(chain_recovered) or C(reachable)
+  type: list
+  elements: dict
+providers:
+  description: The last sample, as RV(virtengine.incident_response.provider_health#module:providers).
+  returned: when O(condition=provider_healthy)
+  type: list
+  elements: dict
+endpoints:
+  description: The last sample, as RV(virtengine.incident_response.sidecar_health#module:endpoints).
+  returned: when O(condition=sidecar_serving)
   type: list
   elements: dict
 summary:
-  description: The last sample's fleet summary, as RV(virtengine.incident_response.chain_status#module:summary).
+  description: The last sample's summary, as the sampling module returns it.
   returned: always
   type: dict
 """

@@ -1,12 +1,13 @@
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one waiter (module_utils/_wait.py) on a fake clock, and chain_wait's predicates and progress line."""
+"""The one waiter (module_utils/_wait.py) on a fake clock, and chain_wait's conditions and progress line."""
 
 import pytest
 
 from ansible_collections.virtengine.incident_response.plugins.action.chain_wait import describe, progress_line
 from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import all_reachable, chain_recovered
 from ansible_collections.virtengine.incident_response.plugins.module_utils._wait import timeout_message, wait_until
+from ansible_collections.virtengine.incident_response.plugins.module_utils._wait_conditions import all_healthy, all_serving, target_words
 
 
 class FakeClock(object):
@@ -116,3 +117,25 @@ def test_the_progress_line_names_each_node_height_hash_or_error():
 def test_describe_says_what_is_awaited():
     assert describe("chain_recovered", 10, 3, True) == "height 13 (3 new blocks above 10), every node at one height and hash"
     assert describe("reachable", None, 1, False) == "every node's RPC to answer"
+    assert describe("provider_healthy", None, 1, False) == "every provider's checks to pass"
+
+
+def test_providers_are_healthy_when_every_check_passed():
+    healthy = {"name": "provider1", "healthy": True, "findings": []}
+    sick = {"name": "provider2", "healthy": False, "findings": ["/health answered 503"]}
+    assert all_healthy({"providers": [healthy]}) is True
+    assert all_healthy({"providers": [healthy, sick]}) is False
+    assert all_healthy({"providers": [dict(healthy, healthy=None)]}) is False, "not checked is not healthy"
+    assert all_healthy({"providers": []}) is False
+    assert target_words("provider_healthy", {"providers": [healthy, sick]}) == [
+        "provider1 healthy", "provider2 not healthy (/health answered 503)"]
+
+
+def test_sidecars_serve_when_every_one_says_serving():
+    serving = {"name": "validator1", "state": "serving", "error": None}
+    down = {"name": "validator2", "state": "down", "error": "failed to connect to all addresses"}
+    assert all_serving({"endpoints": [serving]}) is True
+    assert all_serving({"endpoints": [serving, down]}) is False
+    assert all_serving({"endpoints": []}) is False
+    assert target_words("sidecar_serving", {"endpoints": [serving, down]}) == [
+        "validator1 serving", "validator2 down (failed to connect to all addresses)"]
