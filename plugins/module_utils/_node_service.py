@@ -108,11 +108,13 @@ def process_start_time(proc_stat, pid_stat, clock_ticks):
     return round(int(boot[0]) + int(fields[19]) / float(clock_ticks), 3)
 
 
-def service_record(manager, name, reading, now):
+def service_record(manager, name, reading, now, at=None):
     """The record node_service_info returns for one service: the manager's reading plus running, times, uptime.
 
     ``reading`` is :func:`systemd_service` or :func:`supervisor_service`'s result (``started_at`` filled in for
-    supervisor from /proc). ``now``: epoch seconds on the host.
+    supervisor from /proc). ``now``: epoch seconds on the host. ``at``: the agreed moment of a coordinated change
+    (epoch seconds, the host's clock), or None; ``started_after_at_seconds`` is then how long after it the main
+    process started (negative: it started before, so it did not restart at that moment).
     """
     started_at = reading.get("started_at")
     # An error with a known state (the process ended between two reads) still says whether it runs.
@@ -126,4 +128,5 @@ def service_record(manager, name, reading, now):
         "running": running, "pid": reading.get("pid"), "started_at": started_at, "started_at_iso": iso,
         "uptime_seconds": round(now - started_at, 3) if started_at is not None and running else None,
         "restarts": reading.get("restarts"), "error": reading.get("error"),
+        "started_after_at_seconds": round(started_at - at, 3) if at is not None and started_at is not None else None,
     }

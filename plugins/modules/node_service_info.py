@@ -41,6 +41,12 @@ options:
   supervisor_config:
     description: With O(manager=supervisor), the configuration file for C(supervisorctl -c); omitted, its default.
     type: path
+  at:
+    description:
+      - The agreed moment of a coordinated change (epoch seconds, the host's clock, as the C(node_service) role's
+        C(node_service_at)). Each record then says how long after it the main process started
+        (RV(services[].started_after_at_seconds)), so a restart "at the same moment" can be checked on every host.
+    type: float
 notes:
   - Reading a unit's properties needs no privileges under systemd; supervisor's socket may belong to one user.
 """
@@ -57,6 +63,12 @@ EXAMPLES = r"""
     manager: supervisor
     supervisor_config: /srv/localnet/supervisord.conf
   register: services
+
+- name: After a restart at an agreed moment, how long after it each node started
+  virtengine.incident_response.node_service_info:
+    names: [virtengine]
+    at: "{{ hostvars['localhost'].coordinated_restart_at }}"
+  register: restarted
 
 - name: Stop when the node is not running
   ansible.builtin.assert:
@@ -115,6 +127,12 @@ services:
     error:
       description: Why the service could not be read (no such unit or program, manager absent or not answering); null otherwise.
       type: str
+    started_after_at_seconds:
+      description:
+        - Seconds from O(at) to RV(services[].started_at); negative when the process started before O(at) (it was
+          not restarted at that moment). Null without O(at) or without a start time.
+      type: float
+      sample: 0.012
 """
 
 import os
@@ -166,6 +184,7 @@ def main():
             names=dict(type="list", elements="str", required=True, aliases=["name"]),
             manager=dict(type="str", choices=["systemd", "supervisor"], default="systemd"),
             supervisor_config=dict(type="path"),
+            at=dict(type="float"),
         ),
         supports_check_mode=True,
     )
@@ -173,7 +192,7 @@ def main():
     if not names or any(not name.strip() for name in names):
         module.fail_json(msg="names=%s must list at least one non-empty unit or program name" % names)
     read = read_systemd if module.params["manager"] == "systemd" else read_supervisor
-    services = [service_record(module.params["manager"], name, read(module, name), time.time()) for name in names]
+    services = [service_record(module.params["manager"], name, read(module, name), time.time(), module.params["at"]) for name in names]
     module.exit_json(changed=False, services=services)
 
 

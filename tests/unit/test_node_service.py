@@ -109,3 +109,11 @@ def test_a_local_time_zone_is_refused_by_name():
         parse_systemd_timestamp("Thu 2026-10-08 23:33:44 IST")
     reading = systemd_service("virtengine", 0, "MainPID=7\nActiveState=active\nExecMainStartTimestamp=Thu 2026-10-08 23:33:44 IST\n", "")
     assert reading["state"] == "UNKNOWN" and "IST" in reading["error"]
+
+
+def test_the_agreed_moment_says_how_long_after_it_the_process_started():
+    reading = systemd_service(*answer("systemctl_show_active.json"))
+    assert service_record("systemd", "virtengine", reading, 1796029822.5, at=1796029812.5)["started_after_at_seconds"] == 0.003
+    assert service_record("systemd", "virtengine", reading, 1796029822.5, at=1796029900.0)["started_after_at_seconds"] == -87.497, \
+        "started before the moment: not restarted then"
+    assert service_record("systemd", "virtengine", reading, 1796029822.5)["started_after_at_seconds"] is None
