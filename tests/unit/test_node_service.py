@@ -14,6 +14,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._node
     supervisor_service,
     systemd_service,
 )
+from ansible_collections.virtengine.incident_response.plugins.modules import node_service_info
 
 FIXTURES = Path(__file__).parent / "fixtures" / "node_service"
 
@@ -117,3 +118,19 @@ def test_the_agreed_moment_says_how_long_after_it_the_process_started():
     assert service_record("systemd", "virtengine", reading, 1796029822.5, at=1796029900.0)["started_after_at_seconds"] == -87.497, \
         "started before the moment: not restarted then"
     assert service_record("systemd", "virtengine", reading, 1796029822.5)["started_after_at_seconds"] is None
+
+
+def test_the_module_reports_a_manager_that_cannot_answer_as_each_services_error(run_module, tmp_path):
+    # This machine's real tools: systemctl without systemd as PID 1, supervisorctl without a configuration file.
+    result = run_module(node_service_info, {"names": ["virtengine", "sidecar"]})
+    assert result["_rc"] == 0 and result["changed"] is False
+    assert [s["name"] for s in result["services"]] == ["virtengine", "sidecar"]
+    assert all(s["state"] == "UNKNOWN" and s["running"] is None and s["error"] for s in result["services"])
+    missing = str(tmp_path / "missing.conf")
+    result = run_module(node_service_info, {"names": ["validator1"], "manager": "supervisor", "supervisor_config": missing})
+    assert result["_rc"] == 0 and "could not find config file %s" % missing in result["services"][0]["error"]
+
+
+def test_the_module_refuses_an_empty_name(run_module):
+    result = run_module(node_service_info, {"names": ["validator1", " "]})
+    assert result["_rc"] == 1 and "must list at least one non-empty" in result["msg"]
