@@ -19,6 +19,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.virtengine.incident_response.plugins.module_utils._sync import progress
+from ansible_collections.virtengine.incident_response.plugins.module_utils._wait import check_wait_arguments, wait_until
 
 display = Display()
 
@@ -26,10 +27,10 @@ _ARGS = dict(
     targets=dict(type="list", elements="raw", required=True),
     reference=dict(type="list", elements="raw", default=[]),
     within=dict(type="int", default=5),
-    timeout=dict(type="float", default=600),
     min_samples=dict(type="int", default=3),
-    poll=dict(type="float", default=10),
     rpc_timeout=dict(type="float", default=5),
+    wait_timeout=dict(type="float", default=120),
+    wait_sleep=dict(type="float", default=5),
 )
 
 
@@ -50,27 +51,28 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=_ARGS)
-        if args["timeout"] < 0 or args["poll"] <= 0 or args["min_samples"] < 1:
-            raise AnsibleActionFail("timeout=%s must be >= 0, poll=%s > 0 and min_samples=%s >= 1" % (args["timeout"], args["poll"], args["min_samples"]))
+        error = check_wait_arguments(args["wait_timeout"], args["wait_sleep"], args["min_samples"])
+        if error:
+            raise AnsibleActionFail("catch_up_watch: %s; nothing was watched" % error)
         names = [t["name"] if isinstance(t, dict) else str(t) for t in args["targets"]]
         endpoints = list(args["reference"]) + [t for t in args["targets"] if t not in args["reference"]]
-        deadline = time.monotonic() + args["timeout"]
-        samples, report = [], {"done": False, "rows": [], "elapsed_seconds": 0}
-        while True:
+        samples = []
+
+        def sample():
             reading = self._execute_module(
                 module_name="virtengine.incident_response.chain_status",
                 module_args=dict(endpoints=endpoints, halt_window=0, retries=0, timeout=args["rpc_timeout"]),
                 task_vars=task_vars,
             )
             if reading.get("failed"):
-                result.update(failed=True, msg="reading the heights failed: %s" % reading.get("msg"))
-                return result
+                raise AnsibleActionFail("reading the heights failed: %s" % reading.get("msg"))
             samples.append({"at": time.time(), "nodes": reading["nodes"]})
-            report = progress(samples, names, args["within"])
-            display.display(progress_line(report))
-            # A verdict of "not caught up" needs a rate over more than one interval, even on a slow or loaded controller.
-            if report["done"] or (len(samples) >= args["min_samples"] and time.monotonic() + args["poll"] > deadline):
-                break
-            time.sleep(args["poll"])
-        result.update(changed=False, samples=len(samples), **report)
+            return progress(samples, names, args["within"])
+
+        # A verdict of "not caught up" needs a rate over more than one interval, even on a slow or loaded controller:
+        # hence min_samples.
+        outcome = wait_until(sample, lambda report: report["done"], args["wait_timeout"], args["wait_sleep"],
+                             progress=lambda report, number, elapsed: display.display(progress_line(report)),
+                             min_samples=args["min_samples"])
+        result.update(changed=False, samples=outcome["samples"], **outcome["last"])
         return result

@@ -67,3 +67,26 @@ def fleet_verdict(nodes, halt_window, max_block_age, max_blocks_behind):
         "catching_up": [n["name"] for n in reachable if n["catching_up"]],
         "method": "height" if halt_window > 0 else "block_age",
     }
+
+
+def chain_recovered(reading, start_height, blocks=1, same_height=False):
+    """Whether a chain_status result ``{nodes, summary}`` shows ``blocks`` new blocks above ``start_height``.
+
+    Judged by height, never by block time (the first block after a long halt carries a pre-halt timestamp).
+    With ``same_height``, also every endpoint answering at one height with one block hash. ``start_height``
+    None counts as 0.
+    """
+    summary = reading.get("summary") or {}
+    if (summary.get("max_height") or 0) < (start_height or 0) + int(blocks):
+        return False
+    if not same_height:
+        return True
+    nodes = reading.get("nodes") or []
+    return (not summary.get("unreachable") and len(set(n.get("height") for n in nodes)) == 1
+            and len(set(n.get("latest_block_hash") for n in nodes)) == 1)
+
+
+def all_reachable(reading):
+    """Whether every endpoint of a chain_status result ``{nodes, summary}`` answered its RPC."""
+    nodes = reading.get("nodes") or []
+    return bool(nodes) and all(n.get("reachable") for n in nodes)

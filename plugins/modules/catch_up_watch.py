@@ -12,10 +12,10 @@ module: catch_up_watch
 short_description: Watch nodes catch up with the chain, printing height, gap, rate and ETA at every sample
 version_added: 0.1.0
 description:
-  - Samples heights with M(virtengine.incident_response.chain_status) every O(poll) seconds and prints one progress line
+  - Samples heights with M(virtengine.incident_response.chain_status) every O(wait_sleep) seconds and prints one progress line
     per sample (height, reference height, blocks behind, catch-up rate, ETA) until every target is within O(within)
-    blocks of the reference and advancing, or O(timeout) passes. It returns as soon as they are in.
-  - It takes at least O(min_samples) samples before it gives up, however short O(timeout) is and however slow the
+    blocks of the reference and advancing, or O(wait_timeout) passes. It returns as soon as they are in.
+  - It takes at least O(min_samples) samples before it gives up, however short O(wait_timeout) is and however slow the
     nodes answer, so a watch that ends "not caught up" always has a rate measured over more than one interval.
   - The reference is the endpoint named C(reference) in O(reference) when it answers (a public RPC), else the highest
     height among O(reference) and O(targets).
@@ -25,6 +25,7 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.read_only
+  - virtengine.incident_response.wait
 attributes:
   action:
     support: full
@@ -44,18 +45,10 @@ options:
     description: Blocks from the reference that count as caught up.
     type: int
     default: 5
-  timeout:
-    description: Seconds to watch at most (once O(min_samples) samples are taken).
-    type: float
-    default: 600
   min_samples:
     description: Samples to take before giving up, at least 1.
     type: int
     default: 3
-  poll:
-    description: Seconds between samples.
-    type: float
-    default: 10
   rpc_timeout:
     description: Seconds per RPC request.
     type: float
@@ -67,8 +60,8 @@ EXAMPLES = r"""
   virtengine.incident_response.catch_up_watch:
     targets: "{{ ['fullnode1'] | virtengine.incident_response.rpc_endpoints(hostvars) }}"
     reference: "{{ groups['validators'] | virtengine.incident_response.rpc_endpoints(hostvars) }}"
-    timeout: 600
-    poll: 10
+    wait_timeout: 600
+    wait_sleep: 10
   register: watch
 """
 

@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
-from ansible_collections.virtengine.incident_response.plugins.filter.chain_recovered import chain_recovered
 from ansible_collections.virtengine.incident_response.plugins.filter.host_state import host_state
 from ansible_collections.virtengine.incident_response.plugins.filter.play001_decision import play001_decision
 from ansible_collections.virtengine.incident_response.plugins.filter.restart_batches import restart_batches
+from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import chain_recovered
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
 from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import (
     is_lower,
@@ -98,7 +98,7 @@ def _reading(heights, hashes=None, unreachable=()):
 
 
 def test_chain_recovered():
-    start = _reading([10, 10])
+    start = _reading([10, 10])["summary"]["max_height"]
     assert chain_recovered(_reading([13, 12]), start, 3) is True
     assert chain_recovered(_reading([12, 12]), start, 3) is False
     assert chain_recovered(_reading([13, 12]), start, 3, same_height=True) is False

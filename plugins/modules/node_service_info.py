@@ -1,0 +1,200 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: node_service_info
+short_description: State, main pid, start time, restarts and uptime of a node's service under systemd or supervisor
+version_added: 0.2.0
+description:
+  - Asks the service manager about each service in O(names) and returns one record per service in RV(services).
+  - systemd - C(systemctl show --timestamp=us+utc) with C(LoadState), C(ActiveState), C(SubState), C(MainPID),
+    C(ExecMainStartTimestamp) (the main process's start, to the microsecond) and C(NRestarts).
+  - supervisor - C(supervisorctl status <name>); supervisor keeps no start time to the second, so the main process's
+    start is read from the kernel (C(/proc/stat) boot time plus the start ticks in C(/proc/<pid>/stat)). supervisor
+    counts no restarts (RV(services[].restarts) is null).
+  - A service that does not exist, a manager that is absent or does not answer, is that service's RV(services[].error);
+    the module fails only on bad arguments.
+  - Read-only; start times compare across hosts (epoch seconds of each host's clock), so a coordinated restart's
+    spread can be measured.
+author:
+  - VirtEngine SRE Team (@virtengine)
+extends_documentation_fragment:
+  - virtengine.incident_response.read_only
+options:
+  names:
+    description: The systemd units or supervisor programs to read.
+    type: list
+    elements: str
+    required: true
+    aliases: [name]
+  manager:
+    description: The service manager that runs them.
+    type: str
+    choices: [systemd, supervisor]
+    default: systemd
+  supervisor_config:
+    description: With O(manager=supervisor), the configuration file for C(supervisorctl -c); omitted, its default.
+    type: path
+  at:
+    description:
+      - The agreed moment of a coordinated change (epoch seconds, the host's clock, as the C(node_service) role's
+        C(node_service_at)). Each record then says how long after it the main process started
+        (RV(services[].started_after_at_seconds)), so a restart "at the same moment" can be checked on every host.
+    type: float
+notes:
+  - Reading a unit's properties needs no privileges under systemd; supervisor's socket may belong to one user.
+"""
+
+EXAMPLES = r"""
+- name: Read the node's systemd service
+  virtengine.incident_response.node_service_info:
+    names: [virtengine]
+  register: service
+
+- name: Read a local network's programs under supervisor
+  virtengine.incident_response.node_service_info:
+    names: [validator1, validator2]
+    manager: supervisor
+    supervisor_config: /srv/localnet/supervisord.conf
+  register: services
+
+- name: After a restart at an agreed moment, how long after it each node started
+  virtengine.incident_response.node_service_info:
+    names: [virtengine]
+    at: "{{ hostvars['localhost'].coordinated_restart_at }}"
+  register: restarted
+
+- name: Stop when the node is not running
+  ansible.builtin.assert:
+    that: service.services[0].running
+    fail_msg: "{{ service.services[0].name }} is {{ service.services[0].state }}: {{ service.services[0].error }}"
+"""
+
+RETURN = r"""
+services:
+  description: One record per name in O(names), in that order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    manager:
+      description: O(manager).
+      type: str
+      sample: systemd
+    name:
+      description: The unit or program name.
+      type: str
+      sample: virtengine
+    state:
+      description:
+        - systemd's C(ActiveState) or supervisor's state, in capitals (C(ACTIVE), C(INACTIVE), C(FAILED), C(RUNNING),
+          C(STOPPED), C(FATAL), ...); C(UNKNOWN) with RV(services[].error) when the manager gave no state.
+      type: str
+      sample: ACTIVE
+    sub_state:
+      description: systemd's C(SubState) (C(running), C(dead), ...); null under supervisor.
+      type: str
+      sample: running
+    running:
+      description: The service runs (C(ACTIVE) or C(RUNNING)); null when its state could not be read.
+      type: bool
+    pid:
+      description: The main process id; null when none runs.
+      type: int
+      sample: 4242
+    started_at:
+      description: When the main process started, epoch seconds (the host's clock); null when none runs.
+      type: float
+      sample: 1796003412.503271
+    started_at_iso:
+      description: RV(services[].started_at) as RFC 3339 UTC.
+      type: str
+      sample: "2026-11-30T09:10:12.503271Z"
+    uptime_seconds:
+      description: Seconds since RV(services[].started_at); null when not running.
+      type: float
+      sample: 37.2
+    restarts:
+      description: systemd's C(NRestarts) (automatic restarts since the unit was loaded); null under supervisor.
+      type: int
+      sample: 0
+    error:
+      description: Why the service could not be read (no such unit or program, manager absent or not answering); null otherwise.
+      type: str
+    started_after_at_seconds:
+      description:
+        - Seconds from O(at) to RV(services[].started_at); negative when the process started before O(at) (it was
+          not restarted at that moment). Null without O(at) or without a start time.
+      type: float
+      sample: 0.012
+"""
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import (
+    SYSTEMD_PROPERTIES,
+    process_start_time,
+    service_record,
+    supervisor_service,
+    systemd_service,
+)
+
+
+def read_file(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def read_systemd(module, name):
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return {"state": "UNKNOWN", "error": "systemctl not found on this host: is systemd its service manager (node_service_manager)?"}
+    rc, out, err = module.run_command([systemctl, "show", "--timestamp=us+utc", "-p", ",".join(SYSTEMD_PROPERTIES), "--", name])
+    return systemd_service(name, rc, out, err)
+
+
+def read_supervisor(module, name):
+    supervisorctl = module.get_bin_path("supervisorctl")
+    if not supervisorctl:
+        return {"state": "UNKNOWN", "error": "supervisorctl not found on this host: is supervisor its service manager (node_service_manager)?"}
+    config = ["-c", module.params["supervisor_config"]] if module.params["supervisor_config"] else []
+    rc, out, err = module.run_command([supervisorctl] + config + ["status", name])
+    reading = supervisor_service(name, rc, out, err)
+    if reading["pid"]:
+        try:
+            reading["started_at"] = process_start_time(read_file("/proc/stat"), read_file("/proc/%d/stat" % reading["pid"]),
+                                                       os.sysconf("SC_CLK_TCK"))
+        except (IOError, OSError, ValueError) as exc:
+            # The process may have ended between the two reads: its start is unknown, the state still stands.
+            reading["error"] = "start time of pid %s not read: %s" % (reading["pid"], exc)
+    return reading
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            names=dict(type="list", elements="str", required=True, aliases=["name"]),
+            manager=dict(type="str", choices=["systemd", "supervisor"], default="systemd"),
+            supervisor_config=dict(type="path"),
+            at=dict(type="float"),
+        ),
+        supports_check_mode=True,
+    )
+    names = module.params["names"]
+    if not names or any(not name.strip() for name in names):
+        module.fail_json(msg="names=%s must list at least one non-empty unit or program name" % names)
+    read = read_systemd if module.params["manager"] == "systemd" else read_supervisor
+    services = [service_record(module.params["manager"], name, read(module, name), time.time(), module.params["at"]) for name in names]
+    module.exit_json(changed=False, services=services)
+
+
+if __name__ == "__main__":
+    main()
