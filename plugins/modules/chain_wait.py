@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: chain_wait
 short_description: Wait for a condition (chain recovered, nodes reachable, providers healthy, sidecars serving), one progress line per sample
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The collection's one waiter. Samples the targets with the condition's module every O(wait_sleep) seconds, prints
     one line per sample (each target's state, or its error), and returns as soon as the O(condition) holds.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: node_service_info
 short_description: State, main pid, start time, restarts and uptime of a node's service under systemd or supervisor
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Asks the service manager about each service in O(names) and returns one record per service in RV(services).
   - systemd - C(systemctl show --timestamp=us+utc) with C(LoadState), C(ActiveState), C(SubState), C(MainPID),
