@@ -1,10 +1,10 @@
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""fleet_diagnosis on the modules' real outputs, the table filters, rpc_endpoints."""
+"""The fleet diagnosis on the modules' real outputs, the table filters, rpc_endpoints."""
 
 import pytest
 
-from ansible_collections.virtengine.incident_response.plugins.filter.fleet_diagnosis import fleet_diagnosis
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import diagnose, fleet_view
 from ansible_collections.virtengine.incident_response.plugins.filter.rpc_endpoints import rpc_endpoints
 from ansible_collections.virtengine.incident_response.plugins.filter.tables import markdown_table, text_table
 from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, peer_count
@@ -28,7 +28,8 @@ def test_diagnosis_of_the_halted_network(halted_readings):
     chain, peers, consensus = halted_readings
     services = {"validator3": {"state": "STOPPED", "running": False}, "validator4": {"state": "STOPPED", "running": False},
                 "validator1": {"state": "RUNNING", "running": True}}
-    diagnosis = fleet_diagnosis(chain, peers, consensus, services)
+    hosts = dict((name, {"service": service}) for name, service in services.items())
+    diagnosis = diagnose(fleet_view({"chain": chain, "peers": peers, "consensus": consensus}, hosts))
     assert diagnosis["verdict"] == "halted"
     findings = "\n".join(diagnosis["findings"])
     assert "CHAIN HALTED at height" in findings
@@ -42,7 +43,7 @@ def test_diagnosis_of_the_halted_network(halted_readings):
 
 def test_diagnosis_unknown_when_nothing_answers():
     chain = {"nodes": [{"name": "a", "error": "refused"}], "summary": {"halted": None, "unreachable": ["a"]}}
-    diagnosis = fleet_diagnosis(chain, {"nodes": [], "summary": {}}, {})
+    diagnosis = diagnose(fleet_view({"chain": chain, "peers": {"nodes": [], "summary": {}}, "consensus": {}}))
     assert diagnosis["verdict"] == "unknown" and diagnosis["findings"][0].startswith("NO NODE ANSWERED")
 
 
