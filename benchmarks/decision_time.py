@@ -134,12 +134,12 @@ def scenario_runs(name, state, repeat, only, rows, label, extra_inventory=None):
         if only and key not in only:
             continue
         inventories = [INVENTORY] + ([extra_inventory] if extra_inventory else [])
-        walls, slowest = [], None
+        walls, slowest, load = [], None, os.getloadavg()[0]
         for _ in range(repeat):
             wall, slowest = run_once(playbook, marker, inventories)
             walls.append(wall)
         row = {"label": label, "runbook": runbook, "state": state, "decision_s": round(statistics.median(walls), 2),
-               "runs_s": walls, "slowest_tasks": ["%s %.1fs" % t for t in slowest]}
+               "runs_s": walls, "load_1min": round(load, 1), "slowest_tasks": ["%s %.1fs" % t for t in slowest]}
         rows.append(row)
         print("%-8s %-8s %-13s decision %.2fs  (slowest: %s)" % (label, runbook, state, row["decision_s"], "; ".join(row["slowest_tasks"])), flush=True)
 
@@ -188,8 +188,11 @@ def main():
              "(default variables; halted = 2 of 4 validators stopped, newest block older than %(halt_window_s)s s before the run; "
              "hung endpoint = validator4's RPC accepts connections and never answers). Last run %(date)s on %(cpus)s CPUs, "
              "median of %(repeat)s run(s). Written by benchmarks/decision_time.py." % meta, "",
-             "| code | runbook | state | decision (s) | slowest tasks until then |", "|---|---|---|---|---|"]
-    lines += ["| %s | %s | %s | %.2f | %s |" % (r["label"], r["runbook"], r["state"], r["decision_s"], "; ".join(r["slowest_tasks"]))
+             "The machine is shared: the 1-minute load average before each measurement is shown; compare rows measured at "
+             "similar load.", "",
+             "| code | runbook | state | decision (s) | load | slowest tasks until then |", "|---|---|---|---|---|---|"]
+    lines += ["| %s | %s | %s | %.2f | %s | %s |" % (r["label"], r["runbook"], r["state"], r["decision_s"], r.get("load_1min", "?"),
+                                                  "; ".join(r["slowest_tasks"]))
               for r in sorted(rows, key=lambda r: (r["runbook"], r["state"], r["label"] != "before"))]
     (RESULTS / "decision_time.md").write_text("\n".join(lines) + "\n")
     print("results: %s" % (RESULTS / "decision_time.md").relative_to(REPO))
