@@ -135,7 +135,7 @@ def scenario_runs(name, state, repeat, only, rows, label, extra_inventory=None):
             continue
         inventories = [INVENTORY] + ([extra_inventory] if extra_inventory else [])
         walls, slowest, load = [], None, os.getloadavg()[0]
-        for _ in range(repeat):
+        for _run in range(repeat):
             wall, slowest = run_once(playbook, marker, inventories)
             walls.append(wall)
         row = {"label": label, "runbook": runbook, "state": state, "decision_s": round(statistics.median(walls), 2),
@@ -191,8 +191,8 @@ def main():
              "The machine is shared: the 1-minute load average before each measurement is shown; compare rows measured at "
              "similar load.", "",
              "| code | runbook | state | decision (s) | load | slowest tasks until then |", "|---|---|---|---|---|---|"]
-    lines += ["| %s | %s | %s | %.2f | %s | %s |" % (r["label"], r["runbook"], r["state"], r["decision_s"], r.get("load_1min", "?"),
-                                                  "; ".join(r["slowest_tasks"]))
+    row_format = "| %s | %s | %s | %.2f | %s | %s |"
+    lines += [row_format % (r["label"], r["runbook"], r["state"], r["decision_s"], r.get("load_1min", "?"), "; ".join(r["slowest_tasks"]))
               for r in sorted(rows, key=lambda r: (r["runbook"], r["state"], r["label"] != "before"))]
     (RESULTS / "decision_time.md").write_text("\n".join(lines) + "\n")
     print("results: %s" % (RESULTS / "decision_time.md").relative_to(REPO))

@@ -37,8 +37,8 @@ options:
     default: 1
   skip:
     description:
-      - Endpoints already found unreadable in this run, by name (the C(name) in O(endpoints)), with the error seen:
-        they are reported unreachable with that error and not asked again. A hung endpoint then costs one O(timeout)
+      - Endpoints already found unreadable in this run, by name (the C(name) in O(endpoints)), with the error seen.
+        They are reported unreachable with that error and not asked again. A hung endpoint then costs one O(timeout)
         per run instead of one per module.
       - The role C(fleet_probe) passes the endpoints its first module (M(virtengine.incident_response.chain_status))
         could not read.

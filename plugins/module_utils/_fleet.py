@@ -18,10 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's import test
-    from collections import Mapping  # type: ignore
+from ansible.module_utils.six.moves.collections_abc import Mapping
 
 # A host whose facts are missing could not be reached (the playbooks run with ignore_unreachable) or was not diagnosed.
 UNREACHABLE_SERVICE = {"state": "UNREACHABLE", "running": None, "error": "no facts: host unreachable or not diagnosed"}

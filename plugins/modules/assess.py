@@ -13,7 +13,7 @@ short_description: Decide a runbook from the fleet view, print the reasons and t
 version_added: 0.3.0
 description:
   - The one controller-side entry point of the runbooks' decisions. It reads the inventory's host facts itself
-    (C(hostvars) of O(hosts): C(node_service_status), C(node_logs_findings), C(node_binary_facts), C(p2p_check_result),
+    (the C(hostvars) of O(hosts), namely C(node_service_status), C(node_logs_findings), C(node_binary_facts), C(p2p_check_result),
     C(node_id), C(node_p2p_address), C(node_voting_power)) and the RPC readings of the C(fleet_probe) role, joins them
     once per node into the fleet view (C(plugins/module_utils/_fleet.py)), and calls the runbook's pure decision.
   - V(diagnose) is the read-only fleet diagnosis (healthy, degraded, halted, unknown); V(play001) PLAY-001's scenario
