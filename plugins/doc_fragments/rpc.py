@@ -30,9 +30,20 @@ options:
     default: 5.0
   retries:
     description:
-      - How many times to retry a call that failed to connect, timed out, or got HTTP 502/503/504.
+      - How many times to retry a call that failed to connect or got HTTP 502/503/504.
+      - A call that timed out is not retried (an endpoint that accepted the connection and stayed silent rarely
+        answers the next try); O(skip) spares later modules of the same run the same wait.
     type: int
     default: 1
+  skip:
+    description:
+      - Endpoints already found unreadable in this run, by name (the C(name) in O(endpoints)), with the error seen.
+        They are reported unreachable with that error and not asked again. A hung endpoint then costs one O(timeout)
+        per run instead of one per module.
+      - The role C(fleet_probe) passes the endpoints its first module (M(virtengine.incident_response.chain_status))
+        could not read.
+    type: dict
+    default: {}
   max_workers:
     description:
       - Maximum number of endpoints queried at the same time (the work is waiting on the network, so threads are cheap).

@@ -36,6 +36,21 @@ def digest_status(status, now):
     }
 
 
+def watch_window(nodes, halt_window, stale_confirm):
+    """Seconds to watch for new blocks, and the method that names the verdict: ``(seconds, "height" | "stale")``.
+
+    ``nodes`` are the first sample's records (``reachable``, ``block_age_seconds``). When every reachable node's
+    newest block is already older than ``halt_window``, the chain has sat at its height at least that long: a short
+    confirmation of ``stale_confirm`` seconds (a chain that just resumed shows its new block within it) replaces a
+    further full window. A node at height 0 (no block age) or any fresh block keeps the full window, judged by height.
+    """
+    reachable = [n for n in nodes if n.get("reachable")]
+    ages = [n.get("block_age_seconds") for n in reachable]
+    if halt_window > 0 and ages and all(age is not None and age > halt_window for age in ages):
+        return min(float(stale_confirm), float(halt_window)), "stale"
+    return float(halt_window), "height"
+
+
 def fleet_verdict(nodes, halt_window, max_block_age, max_blocks_behind):
     """Set ``behind``/``halted`` on each reachable node and return the fleet summary.
 

@@ -5,7 +5,8 @@
 
 Plain Python on top of ``requests`` with no Ansible import, so that modules,
 ``scripts/localnet``, the fixture capture script and the benchmarks share it.
-Every call has a timeout and bounded retries; every failure becomes an
+Every call has a timeout and bounded retries (never after a timeout: see
+``CometRPC.call``); every failure becomes an
 ``RPCError`` whose text names the endpoint and what to check. ``Answer`` reads
 an answer by path and turns a missing or mistyped field into a ``ShapeError``
 (the per-endpoint readers built on it are in ``_rpc_shape.py``).
@@ -193,7 +194,12 @@ class CometRPC:
         self._session.close()
 
     def call(self, method, **params):
-        """GET ``/<method>?params`` and return the JSON-RPC ``result`` object."""
+        """GET ``/<method>?params`` and return the JSON-RPC ``result`` object.
+
+        Refused connections and 502/503/504 are retried (cheap, and a restarting node answers the next try); a
+        timeout is not: an endpoint that accepted the connection and stayed silent for ``timeout`` seconds rarely
+        answers the next try, and retrying it doubled the cost of every call to a hung node.
+        """
         query = dict((k, v) for k, v in params.items() if v is not None)
         target = "%s/%s" % (self.url, method)
         if query:
@@ -212,7 +218,7 @@ class CometRPC:
         try:
             response = self._session.get(target, timeout=self.timeout, headers={"Accept": "application/json"})
         except requests.exceptions.Timeout:
-            raise _Retryable("no answer within %gs (node overloaded, or the port is firewalled?)" % self.timeout)
+            raise RPCError(target, "no answer within %gs (node overloaded or hung, or the port is firewalled?)" % self.timeout)
         except requests.exceptions.ConnectionError as exc:
             raise _Retryable(_describe_connection_error(exc))
         except requests.exceptions.RequestException as exc:

@@ -258,5 +258,32 @@ def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts
     }
 
 
+def play002(view, resync_stranded=False, resync_hosts=()):
+    """PLAY-002's decision over the fleet view (``_fleet.fleet_view`` of readings taken with ``compare_islands`` and the
+    hosts' records after ``p2p_check``): ``decide``'s result plus ``nodes`` (one table row per host: island, rpc,
+    height, hash, peers, power, faults, unreachable) and ``total_power``."""
+    hosts = dict((name, node["host"]) for name, node in view["nodes"].items() if node["host"])
+    total_power = view["fleet"]["total_power"]
+    decision = decide(view["fleet"]["peers"], hosts, total_power, resync_stranded, resync_hosts or [])
+    island_of = dict((m, i["id"]) for i in decision["islands"] for m in i["members"])
+    rows = []
+    for host in sorted(hosts):
+        reading = view["nodes"][host]["peers"]
+        rows.append({
+            "host": host,
+            "island": island_of.get(host, "-"),
+            "rpc": "ok" if reading.get("reachable") else "DOWN",
+            "height": reading.get("height"),
+            "hash": (reading.get("latest_block_hash") or "")[:12],
+            "peers": reading.get("n_peers"),
+            "power": reading.get("voting_power"),
+            "faults": ", ".join(f["fault"] for f in decision["config_faults"] if f["node"] == host and f["severity"] == "error") or "-",
+            "unreachable": ", ".join(p["to"] for p in decision["blocked"] if p["from"] == host) or "-",
+        })
+    decision["nodes"] = rows
+    decision["total_power"] = total_power
+    return decision
+
+
 def _share(island, total_power):
     return "%d/%d" % (island["voting_power"], total_power) if total_power else "%d" % island["voting_power"]

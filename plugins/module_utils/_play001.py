@@ -16,14 +16,16 @@ Scenarios:
 - ``A`` less than 1/3 absent: contact their operators.
 - ``none`` blocks are produced and everyone votes.
 
-Inputs are plain records: the ``fleet_probe`` readings, per host ``{service, logs: {signatures, last_committed_height},
-reachable, binary: {sha256, version, error}, upgrade_binary: {name, present, sha256, path}}`` and the upgrade plan as
-the REST gateway answered (``upgrade_plan`` module), all optional but ``readings``/``validators``/``hosts``.
+Input is the fleet view (``_fleet.fleet_view``: the ``fleet_probe`` readings joined with each validator's host record
+``{service, logs: {signatures, last_committed_height}, reachable, binary: {sha256, version, error}, upgrade_binary:
+{name, present, sha256, path}}``) and the upgrade plan as the REST gateway answered (``upgrade_plan`` module).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import FleetError
 
 CHECKLIST = (
     ("network_partition", "Network partition?"),
@@ -43,14 +45,8 @@ SOFTWARE_SIGNATURES = ("consensus_failure", "panic", "app_hash_divergence", "res
 DOUBLE_SIGN_SIGNATURES = ("double_sign_self", "double_sign_evidence")
 
 
-class DecisionError(ValueError):
-    """Input the decision cannot use; the message names the value and what to do."""
-
-
-def _need(record, key, where):
-    if not isinstance(record, dict) or key not in record:
-        raise DecisionError("%s has no %r: pass the fleet_probe readings (chain, consensus, peers)" % (where, key))
-    return record[key]
+# Bad input to the view and to the decision is one kind of error.
+DecisionError = FleetError
 
 
 def _signatures(state):
@@ -64,16 +60,13 @@ def _evidence(host, name, entry):
             "fields": entry.get("fields") or {}, "severity": entry.get("severity")}
 
 
-def _rows(readings, validators, hosts):
-    chain_nodes = dict((n["name"], n) for n in readings["chain"].get("nodes") or [])
-    votes = dict((v.get("host"), v) for v in readings["consensus"].get("validators") or [] if v.get("host"))
+def _rows(view):
     rows = []
-    for name in validators:
-        node = chain_nodes.get(name) or {}
-        state = hosts.get(name) or {}
+    for name in view["fleet"]["validators"]:
+        node = view["nodes"][name]
+        rpc, vote, state = node["rpc"], node["vote"], node["host"]
         service = state.get("service") or {}
         found = _signatures(state)
-        vote = votes.get(name)
         binary = state.get("binary") or {}
         upgrade = state.get("upgrade_binary") or {}
         # Only consensus-time lines form app-hash groups: a node that fails its own replay diverged whatever its power
@@ -84,10 +77,10 @@ def _rows(readings, validators, hosts):
             "host": name,
             "ssh": "ok" if state.get("reachable", True) else "UNREACHABLE",
             "process": service.get("state"),
-            "rpc": "ok" if node.get("reachable") else "DOWN",
-            "catching_up": node.get("catching_up"),
-            "height": node.get("height"),
-            "hash": (node.get("latest_block_hash") or "")[:12] or None,
+            "rpc": "ok" if rpc.get("reachable") else "DOWN",
+            "catching_up": rpc.get("catching_up"),
+            "height": rpc.get("height"),
+            "hash": (rpc.get("latest_block_hash") or "")[:12] or None,
             "vote": None if vote is None else ("present" if vote.get("present") else "ABSENT"),
             "prevote": vote.get("prevote") if vote else None,
             "power": vote.get("voting_power") if vote else None,
@@ -96,9 +89,10 @@ def _rows(readings, validators, hosts):
             "binary": ((binary.get("sha256") or "")[:12] or None) if not binary.get("error") else "?",
             "version": binary.get("version"),
             "upgrade_binary": None if not upgrade.get("name") else ("ready" if upgrade.get("present") else "MISSING"),
-            "_full_hash": node.get("latest_block_hash"),
+            "_full_hash": rpc.get("latest_block_hash"),
             "_own_app_hash": own[0] if own else None,
             "_signatures": found,
+            "_upgrade_sha256": upgrade.get("sha256"),
         })
     return rows
 
@@ -212,21 +206,16 @@ def _readiness(rows, upgrade, total_power, expected_sha256):
             "enough_to_resume": ready_power * 3 > total_power * 2 if total_power else False}
 
 
-def decide(readings, validators, hosts, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256=""):
-    """PLAY-001's decision; see the module docstring. Raises DecisionError on unusable input."""
+def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256=""):
+    """PLAY-001's decision over the fleet view (``_fleet.fleet_view`` with the validators named); see the module
+    docstring. Raises DecisionError on unusable input."""
     if forced and forced not in SCENARIOS[1:]:
         raise DecisionError("play001_scenario=%r: use one of A, B, C, U (or leave it empty to decide)" % forced)
     if restart_scope not in ("affected", "all"):
         raise DecisionError("play001_restart_scope=%r: use affected or all" % restart_scope)
-    if not isinstance(hosts, dict):
-        raise DecisionError("hosts must map each validator to its {service, logs, reachable} state")
-    chain = _need(readings, "chain", "readings")
-    consensus = _need(readings, "consensus", "readings")
-    peers = _need(readings, "peers", "readings")
-    summary = _need(chain, "summary", "readings.chain")
-    rows = _rows(readings, validators, hosts)
-    for row in rows:
-        row["_upgrade_sha256"] = ((hosts.get(row["host"]) or {}).get("upgrade_binary") or {}).get("sha256")
+    validators = view["fleet"]["validators"]
+    summary, consensus = view["fleet"]["chain"], view["fleet"]["consensus"]
+    rows = _rows(view)
     halted = summary.get("halted")
     halt_height = summary.get("max_height")
     absent = [v["name"] for v in consensus.get("absent") or []]
@@ -242,7 +231,9 @@ def decide(readings, validators, hosts, forced="", restart_scope="affected", upg
                 if name in row["_signatures"]:
                     evidence.append(_evidence(row["host"], name, row["_signatures"][name]))
 
-    if halted:
+    if halted and summary.get("method") == "stale":
+        why.append("every node's newest block was older than the window, and none came in a confirmation sample")
+    elif halted:
         why.append("no new block within the sampling window (judged by height)")
     elif halted is None:
         why.append("no node answered: the chain's state is unknown")
@@ -312,7 +303,7 @@ def decide(readings, validators, hosts, forced="", restart_scope="affected", upg
         why.append("diverged (to resync, nothing else touched): %s" % ", ".join(diverged))
 
     lagging = [r["host"] for r in rows if r["vote"] == "ABSENT" or r["process"] not in ("RUNNING", "ACTIVE") or r["rpc"] != "ok"]
-    islands = peers.get("summary", {}).get("islands") or []
+    islands = view["fleet"]["islands"]
     down = [r["host"] for r in rows if r["process"] not in ("RUNNING", "ACTIVE")]
     resources = [e for e in evidence if e["signature"] in RESOURCE_SIGNATURES]
     software = [(r["host"], sorted(n for n in r["_signatures"] if n in SOFTWARE_SIGNATURES)) for r in rows]

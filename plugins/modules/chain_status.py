@@ -35,6 +35,12 @@ options:
       - V(0) takes a single sample and judges by block age.
     type: float
     default: 30
+  stale_confirm:
+    description:
+      - Seconds to watch, instead of the whole O(halt_window), when every reachable node's newest block is already
+        older than O(halt_window) at the first sample (a chain halted for a while). At least one block time of the chain.
+    type: float
+    default: 3
   poll_interval:
     description: Seconds between samples inside O(halt_window).
     type: float
@@ -177,7 +183,9 @@ summary:
       type: bool
       sample: false
     method:
-      description: "C(height) (sampling window) or C(block_age)."
+      description:
+        - "C(height) (sampling window), C(stale) (every newest block older than the window, then a short confirmation
+          sample of O(stale_confirm) seconds) or C(block_age) (one sample, O(halt_window=0))."
       type: str
       sample: height
     window_seconds:
@@ -226,7 +234,7 @@ summary:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import digest_status, fleet_verdict
+from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import digest_status, fleet_verdict, watch_window
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
     check_rpc_arguments,
     parse_endpoints,
@@ -250,13 +258,15 @@ def main():
             max_block_age=dict(type="float", default=30.0),
             max_blocks_behind=dict(type="int", default=10),
             hash_at_height=dict(type="int"),
+            stale_confirm=dict(type="float", default=3.0),
         ),
         supports_check_mode=True,
     )
     check_rpc_arguments(module)
     params = module.params
-    if params["halt_window"] < 0 or params["poll_interval"] <= 0:
-        module.fail_json(msg="halt_window=%s must be >= 0 and poll_interval=%s > 0" % (params["halt_window"], params["poll_interval"]))
+    if params["halt_window"] < 0 or params["poll_interval"] <= 0 or params["stale_confirm"] <= 0:
+        module.fail_json(msg="halt_window=%s must be >= 0, poll_interval=%s and stale_confirm=%s > 0" % (
+            params["halt_window"], params["poll_interval"], params["stale_confirm"]))
 
     endpoints = parse_endpoints(params["endpoints"])
     started = time.monotonic()
@@ -271,11 +281,14 @@ def main():
             node.update(result, start_height=result["height"], advanced_by=0)
         nodes.append(node)
 
-    if params["halt_window"] > 0:
-        watch_heights(module, endpoints, nodes, started + params["halt_window"], params["poll_interval"])
+    window, method = watch_window(nodes, params["halt_window"], params["stale_confirm"])
+    if window > 0:
+        watch_heights(module, endpoints, nodes, started + window, params["poll_interval"])
     if params["hash_at_height"] is not None:
         read_hashes_at(module, endpoints, nodes, params["hash_at_height"])
     summary = fleet_verdict(nodes, params["halt_window"], params["max_block_age"], params["max_blocks_behind"])
+    if window > 0:
+        summary["method"] = method
     summary["window_seconds"] = round(time.monotonic() - started, 3)
     module.exit_json(changed=False, nodes=nodes, summary=summary)
 

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import digest_status, fleet_verdict
+from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import digest_status, fleet_verdict, watch_window
 from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import as_int, parse_time
 from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
 
@@ -82,3 +82,33 @@ def test_verdict_behind_and_stalled_nodes():
 def test_verdict_unknown_when_nothing_answers():
     summary = fleet_verdict([_node("a", None, None, reachable=False)], halt_window=5, max_block_age=30, max_blocks_behind=10)
     assert summary["halted"] is None and summary["reachable_count"] == 0
+
+
+def _first_sample(state, nodes, after_s):
+    """Real captured /status answers digested ``after_s`` seconds after the newest of their blocks."""
+    statuses = [_status(n, state) for n in nodes]
+    newest = max(parse_time(s["sync_info"]["latest_block_time"]) for s in statuses)
+    return [dict(digest_status(s, newest + after_s), name=n, reachable=True) for n, s in zip(nodes, statuses)]
+
+
+def test_a_chain_halted_for_longer_than_the_window_needs_only_a_confirmation_sample():
+    nodes = _first_sample("halted", ["validator1", "validator2", "fullnode1"], after_s=45)
+    nodes.append({"name": "validator3", "reachable": False, "block_age_seconds": None})
+    assert watch_window(nodes, halt_window=30, stale_confirm=3) == (3.0, "stale")
+    # Never longer than the window itself.
+    assert watch_window(nodes, halt_window=2, stale_confirm=3) == (2.0, "stale")
+
+
+def test_a_fresh_block_on_any_node_keeps_the_full_window_judged_by_height():
+    # Just halted (blocks younger than the window), or just resumed: one fresh block anywhere keeps the height rule.
+    assert watch_window(_first_sample("halted", ["validator1", "validator2"], after_s=5), 30, 3) == (30.0, "height")
+    nodes = _first_sample("halted", ["validator1", "validator2"], after_s=45)
+    nodes[0]["block_age_seconds"] = 1.0
+    assert watch_window(nodes, 30, 3) == (30.0, "height")
+
+
+def test_height_zero_or_nothing_reachable_keeps_the_full_window():
+    nodes = _first_sample("halted", ["validator1"], after_s=45) + [{"name": "new", "reachable": True, "block_age_seconds": None}]
+    assert watch_window(nodes, 30, 3) == (30.0, "height")
+    assert watch_window([{"name": "a", "reachable": False, "block_age_seconds": None}], 30, 3) == (30.0, "height")
+    assert watch_window(_first_sample("halted", ["validator1"], after_s=45), 0, 3) == (0.0, "height")

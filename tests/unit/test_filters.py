@@ -1,10 +1,14 @@
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""fleet_diagnosis on the modules' real outputs, the table filters, rpc_endpoints."""
+"""The fleet diagnosis on the modules' real outputs, the table filters, rpc_endpoints."""
+
+import importlib
+from pathlib import Path
 
 import pytest
+import yaml
 
-from ansible_collections.virtengine.incident_response.plugins.filter.fleet_diagnosis import fleet_diagnosis
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import diagnose, fleet_view
 from ansible_collections.virtengine.incident_response.plugins.filter.rpc_endpoints import rpc_endpoints
 from ansible_collections.virtengine.incident_response.plugins.filter.tables import markdown_table, text_table
 from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, peer_count
@@ -28,7 +32,8 @@ def test_diagnosis_of_the_halted_network(halted_readings):
     chain, peers, consensus = halted_readings
     services = {"validator3": {"state": "STOPPED", "running": False}, "validator4": {"state": "STOPPED", "running": False},
                 "validator1": {"state": "RUNNING", "running": True}}
-    diagnosis = fleet_diagnosis(chain, peers, consensus, services)
+    hosts = dict((name, {"service": service}) for name, service in services.items())
+    diagnosis = diagnose(fleet_view({"chain": chain, "peers": peers, "consensus": consensus}, hosts))
     assert diagnosis["verdict"] == "halted"
     findings = "\n".join(diagnosis["findings"])
     assert "CHAIN HALTED at height" in findings
@@ -42,7 +47,7 @@ def test_diagnosis_of_the_halted_network(halted_readings):
 
 def test_diagnosis_unknown_when_nothing_answers():
     chain = {"nodes": [{"name": "a", "error": "refused"}], "summary": {"halted": None, "unreachable": ["a"]}}
-    diagnosis = fleet_diagnosis(chain, {"nodes": [], "summary": {}}, {})
+    diagnosis = diagnose(fleet_view({"chain": chain, "peers": {"nodes": [], "summary": {}}, "consensus": {}}))
     assert diagnosis["verdict"] == "unknown" and diagnosis["findings"][0].startswith("NO NODE ANSWERED")
 
 
@@ -66,3 +71,19 @@ def test_rpc_endpoints_from_hostvars():
         {"name": "v2", "url": "http://10.0.0.2:26657", "node_id": None, "validator_address": None},
         {"name": "v3", "url": "http://v3:26657", "node_id": None, "validator_address": None},
     ]
+
+
+def test_every_filter_shows_its_own_documentation():
+    # ansible-doc reads a filter's documentation from the Python file that registers it; a YAML file of the same name is
+    # used only when that Python file has none. A documented file registering a second filter shows its own text for both
+    # (as play002_decision.py did for partition_node), so a documented file registers exactly the filter it documents.
+    filters = Path(__file__).resolve().parents[2] / "plugins" / "filter"
+    for path in sorted(filters.glob("*.py")):
+        module = importlib.import_module("ansible_collections.virtengine.incident_response.plugins.filter.%s" % path.stem)
+        names = set(module.FilterModule().filters())
+        documented = getattr(module, "DOCUMENTATION", None)
+        if documented:
+            assert names == {yaml.safe_load(documented)["name"]}, "%s documents one filter but registers %s" % (path.name, sorted(names))
+        else:
+            missing = sorted(n for n in names if not (filters / ("%s.yml" % n)).exists())
+            assert not missing, "%s registers %s without a documentation file %s.yml" % (path.name, missing, missing[0])

@@ -27,6 +27,18 @@ def test_consensus_state_on_the_halted_network_names_the_two_stopped_validators(
     assert [v["index"] for v in result["validators"]] == [0, 1, 2, 3]
 
 
+def test_endpoints_found_unreadable_earlier_in_the_run_are_not_asked_again(serve, run_module):
+    node = serve("halted", "validator1")
+    endpoints = [{"name": "validator1", "url": node.url}, {"name": "validator3", "url": node.url}]
+    result = run_module(peer_count, {"endpoints": endpoints, "retries": 0,
+                                     "skip": {"validator3": "http://127.0.0.1:9/status: no answer within 5s"}})
+    nodes = dict((n["name"], n) for n in result["nodes"])
+    assert nodes["validator1"]["reachable"] is True
+    assert nodes["validator3"]["reachable"] is False
+    assert nodes["validator3"]["error"] == "not asked again in this run: http://127.0.0.1:9/status: no answer within 5s"
+    assert [m for m, _q in node.requests].count("status") == 1, "only validator1 was asked"
+
+
 def test_consensus_state_on_the_live_network_judges_the_last_commit(serve, run_module):
     endpoints = [{"name": n, "url": serve("healthy", n).url} for n in ("validator1", "validator2", "validator3", "validator4")]
     result = run_module(consensus_state, {"endpoints": endpoints})

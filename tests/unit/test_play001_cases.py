@@ -19,13 +19,16 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._cons
     votes_by_validator,
 )
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
-from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import (
-    DecisionError,
-    app_hash_groups,
-    decide,
-)
+from ansible_collections.virtengine.incident_response.plugins.module_utils import _play001
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import fleet_view
+from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import DecisionError, app_hash_groups
 
 CASES = Path(__file__).parent / "fixtures" / "cases"
+
+
+def decide(readings, validators, hosts, **options):
+    """PLAY-001's decision over the fleet view of these readings and host records (what the assess action does)."""
+    return _play001.decide(fleet_view(readings, hosts, validators), **options)
 
 
 def _load(case, name):
@@ -207,7 +210,7 @@ def test_binaries_compared_fleet_wide():
 
 def test_bad_input_is_named():
     with pytest.raises(DecisionError, match="play001_scenario='X'"):
-        decide({}, [], {}, forced="X")
+        decide({"chain": {"summary": {}}, "consensus": {}, "peers": {}}, [], {}, forced="X")
     with pytest.raises(DecisionError, match="readings has no 'chain'"):
         decide({}, [], {})
 

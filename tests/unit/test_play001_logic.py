@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
-from ansible_collections.virtengine.incident_response.plugins.filter.host_state import host_state
-from ansible_collections.virtengine.incident_response.plugins.filter.play001_decision import play001_decision
 from ansible_collections.virtengine.incident_response.plugins.filter.restart_batches import restart_batches
 from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import chain_recovered
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import fleet_view, host_record
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
+from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import decide
 from ansible_collections.virtengine.incident_response.plugins.module_utils._signing_state import (
     is_lower,
     parse_rollback_output,
@@ -20,6 +20,11 @@ from ansible_collections.virtengine.incident_response.plugins.modules import cha
 from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
 
 VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
+
+
+def play001_decision(readings, validators, hosts, **options):
+    """PLAY-001's decision over the fleet view of these readings and host records (what the assess action does)."""
+    return decide(fleet_view(readings, hosts, validators), **options)
 
 
 @pytest.fixture
@@ -82,14 +87,14 @@ def test_forced_scenario_and_restart_scope_all(halted):
 
 def test_unreachable_host_is_listed(halted):
     hosts = _hosts()
-    hosts["validator2"] = host_state({})
+    hosts["validator2"] = host_record({})
     decision = play001_decision(halted, VALIDATORS, hosts)
     assert decision["unreachable_hosts"] == ["validator2"]
 
 
 def test_host_state_marks_unreachable():
-    assert host_state({"node_service_status": {"state": "UNREACHABLE"}})["reachable"] is False
-    assert host_state({"node_service_status": {"state": "RUNNING"}, "node_logs_findings": {"signatures": {}}})["reachable"] is True
+    assert host_record({"node_service_status": {"state": "UNREACHABLE"}})["reachable"] is False
+    assert host_record({"node_service_status": {"state": "RUNNING"}, "node_logs_findings": {"signatures": {}}})["reachable"] is True
 
 
 def _reading(heights, hashes=None, unreachable=()):

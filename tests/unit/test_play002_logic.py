@@ -5,9 +5,9 @@
 import copy
 from pathlib import Path
 
-from ansible_collections.virtengine.incident_response.plugins.filter.play002_decision import play002_decision
 from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import digest_status
-from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import config_faults, decide, parse_peer_list
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import fleet_view
+from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import config_faults, decide, parse_peer_list, play002
 from ansible_collections.virtengine.incident_response.plugins.module_utils._peer_graph import (
     build_graph,
     describe_islands,
@@ -172,11 +172,12 @@ def test_healthy_and_unknown():
     assert decide({"islands": [], "below_min": []}, {}, total_power=40)["verdict"] == "unknown"
 
 
-def test_the_filter_builds_the_node_table():
+def test_the_decision_over_the_fleet_view_builds_the_node_table():
     summary, readings = _partition_summary()
     peers = {"summary": summary, "nodes": [dict(readings[n], name=n, reachable=True, n_peers=2 if n[-1] in "34" or n == "fullnode1" else 1)
                                            for n in NODES]}
-    decision = play002_decision({"peers": peers, "consensus": {"total_power": 40}}, _nodes(reachable=False, split_pairs=CROSSING))
+    readings = {"chain": {"summary": {}, "nodes": []}, "peers": peers, "consensus": {"total_power": 40}}
+    decision = play002(fleet_view(readings, _nodes(reachable=False, split_pairs=CROSSING)))
     rows = dict((r["host"], r) for r in decision["nodes"])
     assert rows["validator1"]["island"] != rows["validator3"]["island"]
     assert rows["validator1"]["unreachable"] == "validator3, validator4, fullnode1"

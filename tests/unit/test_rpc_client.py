@@ -128,6 +128,23 @@ def test_a_hung_server_times_out():
             CometRPC(node.url, timeout=0.3, retries=0).status()
 
 
+def test_a_hung_server_costs_one_timeout_not_one_per_retry():
+    calls = []
+
+    def hung(query):
+        calls.append(1)
+        time.sleep(1.0)
+        return 200, "{}", "application/json"
+
+    with FixtureNode("healthy", "validator1", {"status": hung}) as node:
+        started = time.monotonic()
+        with pytest.raises(RPCError, match=r"no answer within 0.3s"):
+            CometRPC(node.url, timeout=0.3, retries=3, backoff=0.01).status()
+        elapsed = time.monotonic() - started
+    assert len(calls) == 1, "a timeout is not retried"
+    assert elapsed < 0.9
+
+
 @pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1:26657", "http://", "127.0.0.1:26657", "http://127.0.0.1:99999", "", None])
 def test_invalid_urls_name_the_bad_value(url):
     with pytest.raises(RPCError, match="invalid RPC URL"):
