@@ -15,7 +15,6 @@ __metaclass__ = type
 
 import os
 import re
-from collections import deque
 
 # What journalctl says on stderr when the user may not read the system journal (systemd 2xx).
 _JOURNAL_NO_ACCESS = re.compile(r"not seeing messages from other users|insufficient permissions|No journal files were (?:found|opened)")
@@ -81,22 +80,48 @@ def read_journal(module, units, instead, **options):
     return (out.splitlines() if rc == 0 else None), journal_problem(rc, err)
 
 
+_BLOCK = 65536
+
+
+def _last_lines(handle, lines, start):
+    """The raw last ``lines`` lines of an open binary file after byte ``start``, read backwards block by block, so
+    the cost is the size of those lines, not of the file (a node's log grows by gigabytes)."""
+    end = handle.seek(0, os.SEEK_END)
+    position, data = end, b""
+    # lines + 1 line breaks bound the last lines (the file's final newline is one of them)
+    while position > start and data.count(b"\n") <= lines:
+        step = min(_BLOCK, position - start)
+        position -= step
+        handle.seek(position)
+        data = handle.read(step) + data
+    kept = data.split(b"\n")
+    if kept[-1] == b"":
+        kept.pop()  # the final line break ends the last line; it does not start another
+    if position > start:
+        kept = kept[1:]  # the block boundary fell inside this line; it is older than the lines asked for anyway
+    return kept[-lines:]
+
+
 def read_tail(path, lines=None, max_bytes=None):
-    """The end of a text file -> (lines, error): its last ``lines`` lines (streamed: memory stays O(lines) on a log
-    of any size), within its last ``max_bytes`` bytes when given (the line the cut falls in is dropped). Undecodable
-    bytes are replaced, never an exception."""
+    """The end of a text file -> (lines, error): its last ``lines`` lines, within its last ``max_bytes`` bytes when
+    given (the line the cut falls in is dropped). Memory and time follow what is returned, not the file's size.
+    Undecodable bytes are replaced, never an exception."""
     if not os.path.isfile(path):
         return None, "log file %s does not exist on this host" % path
     try:
         with open(path, "rb") as handle:
+            start = 0
             if max_bytes is not None:
                 size = handle.seek(0, os.SEEK_END)
                 if size > max_bytes:
                     handle.seek(size - max_bytes)
                     handle.readline()
-                else:
-                    handle.seek(0)
-            kept = deque(handle, maxlen=lines) if lines else list(handle)
+                    start = handle.tell()
+            if lines:
+                kept = _last_lines(handle, lines, start)
+            else:
+                handle.seek(start)
+                kept = handle.readlines()
     except (IOError, OSError) as error:
         return None, "cannot read %s: %s" % (path, error.strerror or error)
     return [raw.decode("utf-8", "replace").rstrip("\r\n") for raw in kept], None

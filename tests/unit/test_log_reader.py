@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils import _log_reader
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import journal_argv, read_tail
 from ansible_collections.virtengine.incident_response.plugins.modules import node_log_signatures, provider_logs
 
@@ -18,6 +19,18 @@ def test_read_tail_keeps_the_newest_lines():
     assert read_tail(str(CASE01_LOG)) == (LINES, None)
     assert read_tail(str(CASE01_LOG), lines=2) == (LINES[-2:], None)
     assert read_tail(str(CASE01_LOG), lines=len(LINES) + 10) == (LINES, None)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 65536])
+def test_read_tail_reads_backwards_across_block_boundaries(monkeypatch, tmp_path, block):
+    """Whatever the block size, the newest lines are whole and in order; with or without a final line break."""
+    monkeypatch.setattr(_log_reader, "_BLOCK", block)
+    for wanted in (1, 2, 5, len(LINES), len(LINES) + 3):
+        assert read_tail(str(CASE01_LOG), lines=wanted) == (LINES[-wanted:], None)
+    unterminated = tmp_path / "unterminated.log"
+    unterminated.write_text("first\nsecond\r\nthird")
+    assert read_tail(str(unterminated), lines=2) == (["second", "third"], None)
+    assert read_tail(str(unterminated), lines=2, max_bytes=9) == (["third"], None)
 
 
 def test_read_tail_within_max_bytes_drops_the_cut_line():
