@@ -61,8 +61,10 @@ RETURN = r"""
 _value:
   description:
     - C({scenario, forced, remedy, why, evidence, halted, halt_height, absent, absent_fraction, contact, checklist,
-      restart_hosts, diverged_hosts, crash_looping, app_hashes, canonical_app_hash, binaries, upgrade, upgrade_hosts,
-      unreachable_hosts, validators}).
+      restart_hosts, diverged_hosts, rollback_height, crash_looping, app_hashes, canonical_app_hash, binaries, upgrade,
+      upgrade_hosts, unreachable_hosts, validators}).
+    - C(rollback_height) (scenario C, C(state_rollback) only, else null) is one below the lowest height any validator
+      last committed, from its logs; null when one validator's height is unknown.
   type: dict
 """
 
