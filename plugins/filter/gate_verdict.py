@@ -36,7 +36,7 @@ options:
     type: dict
     default: {}
   approved_plans:
-    description: The C(ir_plans) extra variable, C({action: {hosts, parameters, fingerprint}}) as a gate published it.
+    description: The C(ir_plans) extra variable, mapping each action to its approved C(hosts), C(parameters) and C(fingerprint) as a gate published them.
     type: dict
     default: {}
 """
@@ -52,7 +52,7 @@ _value:
   description: The verdict.
   type: dict
   contains:
-    plan: {description: "The canonical plan {action, hosts (sorted), parameters}.", type: dict}
+    plan: {description: "The canonical plan: action, hosts (sorted), parameters.", type: dict}
     fingerprint: {description: The plan's fingerprint (16 hex digits)., type: str}
     named: {description: Whether ir_confirm names the action at all., type: bool}
     approved_fingerprint: {description: The fingerprint ir_confirm named, or null for a plain action name., type: str}

@@ -141,7 +141,9 @@ def gate_verdict(ir_confirm, action, hosts, parameters=None, approved_plans=None
     """Whether ``ir_confirm`` approves the plan ``(action, hosts, parameters)`` the run just computed.
 
     ``approved_plans`` is the ``ir_plans`` extra variable, ``{action: {hosts, parameters, fingerprint}}`` as the gate
-    published it when the plan was shown (AWX passes it on as an artifact), or None. Returns
+    published it when the plan was shown (AWX passes it on as an artifact), or None. A plain action name in
+    ``ir_confirm`` is bound to ``approved_plans[action]`` when that is given: in an AWX workflow the approver approved
+    the plan the diagnosis showed, and the remediation gets that plan as an artifact. Returns
     ``{"plan": canonical plan, "fingerprint", "named": whether ir_confirm names the action, "approved_fingerprint":
     the fingerprint ir_confirm named (None for a plain name), "confirmed": named and the plan is the approved one,
     "refusals": [why not], "changes": [what changed since the approved plan, when it is known]}``.
@@ -149,19 +151,25 @@ def gate_verdict(ir_confirm, action, hosts, parameters=None, approved_plans=None
     plan = plan_record(action, hosts, parameters)
     fingerprint = plan_fingerprint(action, hosts, parameters)
     confirmations = parse_confirmations(ir_confirm)
+    if approved_plans is not None and not isinstance(approved_plans, dict):
+        raise GateError("ir_plans must map an action to its approved plan {hosts, parameters, fingerprint}, got %r" % (approved_plans,))
+    approved = (approved_plans or {}).get(action)
+    if approved is not None and not (isinstance(approved, dict) and FINGERPRINT_RE.match(str(approved.get("fingerprint")))):
+        raise GateError("ir_plans.%s must be the plan a gate published ({hosts, parameters, fingerprint}), got %r" % (action, approved))
     named = action in confirmations
     approved_fingerprint = confirmations.get(action)
+    via_plans = named and approved_fingerprint is None and approved is not None
+    if via_plans:
+        approved_fingerprint = approved["fingerprint"]
     refusals, changes = [], []
     if approved_fingerprint is not None and approved_fingerprint != fingerprint:
-        refusals.append("ir_confirm approved %s@%s, but the plan computed now is %s@%s" % (action, approved_fingerprint, action, fingerprint))
-        if approved_plans is not None and not isinstance(approved_plans, dict):
-            raise GateError("ir_plans must map an action to its approved plan {hosts, parameters, fingerprint}, got %r" % (approved_plans,))
-        approved = (approved_plans or {}).get(action)
-        if isinstance(approved, dict) and approved.get("fingerprint") == approved_fingerprint:
+        refusals.append("%s approved %s@%s, but the plan computed now is %s@%s" % (
+            "ir_plans (the plan shown when ir_confirm was given)" if via_plans else "ir_confirm", action, approved_fingerprint, action, fingerprint))
+        if approved is not None and approved["fingerprint"] == approved_fingerprint:
             changes = plan_changes(approved, plan)
         elif approved is not None:
             refusals.append("ir_plans holds a plan for %s with fingerprint %s, not the approved one: what changed is unknown" % (
-                action, approved.get("fingerprint") if isinstance(approved, dict) else None))
+                action, approved["fingerprint"]))
         else:
             refusals.append("what changed is unknown (pass the approved plan as ir_plans to see it)")
     return {"plan": plan, "fingerprint": fingerprint, "named": named, "approved_fingerprint": approved_fingerprint,

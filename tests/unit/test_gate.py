@@ -98,6 +98,20 @@ def test_a_changed_plan_without_the_approved_one_says_the_fingerprint_differs():
     assert "fedcba9876543210" in stale["refusals"][1]
     with pytest.raises(GateError, match="ir_plans"):
         gate_verdict("state_rollback@0123456789abcdef", "state_rollback", VALIDATORS, {}, ["state_rollback"])
+    with pytest.raises(GateError, match="ir_plans.state_rollback"):
+        gate_verdict("state_rollback", "state_rollback", VALIDATORS, {}, {"state_rollback": {"hosts": VALIDATORS}})
+
+
+def test_a_plain_name_is_bound_to_the_plan_passed_in_ir_plans():
+    """AWX: the remediate node names the action; the diagnosis' plan arrives as the artifact ir_plans."""
+    shown = {"hosts": VALIDATORS, "parameters": {"height": 1041}}
+    plans = {"state_rollback": dict(shown, fingerprint=plan_fingerprint("state_rollback", VALIDATORS, {"height": 1041}))}
+    assert gate_verdict("state_rollback", "state_rollback", VALIDATORS, {"height": 1041}, plans)["confirmed"]
+    moved = gate_verdict("state_rollback", "state_rollback", VALIDATORS, {"height": 1042}, plans)
+    assert not moved["confirmed"] and moved["refusals"][0].startswith("ir_plans (the plan shown when ir_confirm was given) approved")
+    assert moved["changes"] == ["parameter height: 1041 -> 1042"]
+    other = gate_verdict("coordinated_restart", "coordinated_restart", VALIDATORS, {}, plans)
+    assert other["confirmed"], "a plan published for another action binds nothing"
 
 
 def test_plan_changes_of_nested_and_removed_parameters():
