@@ -13,6 +13,8 @@ version_added: 0.1.0
 description:
   - C(ir_confirm) arrives as a string (C(-e ir_confirm=a)), a comma-separated string (C(-e ir_confirm=a,b)) or a list
     (JSON extra vars, AWX surveys, EDA); this returns the names as a list, trimmed, without empty entries.
+  - An entry may be C(action@fingerprint) (a plan-bound approval, see the C(gate) role); only the action's name is
+    returned. A fingerprint that is not 16 hex digits, or one action named with two fingerprints, is an error.
 options:
   _input:
     description: The value of C(ir_confirm) (or nothing).
@@ -34,11 +36,15 @@ _value:
 """
 
 
+from ansible.errors import AnsibleFilterError
+from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import GateError, parse_confirmations
+
+
 def confirmed_actions(value):
-    if value is None:
-        return []
-    names = value.split(",") if isinstance(value, str) else list(value)
-    return [str(name).strip() for name in names if str(name).strip()]
+    try:
+        return list(parse_confirmations(value))
+    except GateError as error:
+        raise AnsibleFilterError(str(error))
 
 
 class FilterModule(object):

@@ -113,8 +113,10 @@ def _workflow(catalogue, settings, entry, action, survey):
         "identifier": "approve",
         "unified_job_template": {
             "name": "Approve %s (%s)" % (action, entry["runbook"]),
-            "description": ("%s %s: the diagnosis proposes %s. Its plan (hosts and steps) is in the diagnose job's output "
-                            "and in its artifacts ir_gate.%s; approving runs exactly %s, denying or the %d s timeout changes nothing."
+            "description": ("%s %s: the diagnosis proposes %s. Its plan (hosts, parameters, steps, fingerprint) is in the diagnose "
+                            "job's output and in its artifacts ir_gate.%s and ir_plans.%s; approving runs exactly that plan: the "
+                            "remediation refuses, saying what changed, if the plan it computes has another fingerprint. Denying or "
+                            "the %d s timeout changes nothing."
                             % (entry["runbook"], entry["name"], action, action, action, timeout)),
             "type": "workflow_approval",
             "timeout": timeout,

@@ -11,7 +11,10 @@ Scenarios:
 - ``C`` state divergence or corruption: validators computed different application states (app-hash / results-hash
   signatures, a replay failure, a corrupted database, different block hashes at one height) or a consensus failure
   with no other cause. The diverged validators are the minority by power of the app-hash groups; when they are known
-  the action is ``diverged_resync`` of only them, otherwise ``state_rollback`` of every validator.
+  the action is ``diverged_resync`` of only them, otherwise ``state_rollback`` of every validator, to the
+  ``rollback_height``: one below the lowest height any validator last committed (its log's newest ``committed state``
+  line), computed before the gate so that the approval binds it (None when a validator's height is unknown: such a
+  node cannot be rolled back safely). The rollback recomputes it from the logs once the validators are stopped.
 - ``B`` 1/3 or more of the power absent and not crash-looping on a replay error: ``coordinated_restart``.
 - ``A`` less than 1/3 absent: contact their operators.
 - ``none`` blocks are produced and everyone votes.
@@ -206,6 +209,21 @@ def _readiness(rows, upgrade, total_power, expected_sha256):
             "enough_to_resume": ready_power * 3 > total_power * 2 if total_power else False}
 
 
+def rollback_height(validators, hosts):
+    """One below the lowest ``logs.last_committed_height`` of ``validators`` in ``hosts`` ({name: _fleet.host_record});
+    None when one is unknown."""
+    heights = []
+    for name in validators:
+        height = ((hosts.get(name) or {}).get("logs") or {}).get("last_committed_height")
+        if height is None:
+            return None
+        try:
+            heights.append(int(height))
+        except (TypeError, ValueError):
+            raise DecisionError("%s: last_committed_height %r is not a height: pass the node_logs findings" % (name, height))
+    return min(heights) - 1 if heights else None
+
+
 def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256=""):
     """PLAY-001's decision over the fleet view (``_fleet.fleet_view`` with the validators named); see the module
     docstring. Raises DecisionError on unusable input."""
@@ -340,6 +358,8 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
         "checklist": checklist,
         "restart_hosts": list(validators) if restart_scope == "all" else lagging,
         "diverged_hosts": diverged if scenario == "C" and remedy == "diverged_resync" else [],
+        "rollback_height": rollback_height(validators, dict((name, node["host"]) for name, node in view["nodes"].items()))
+        if scenario == "C" and remedy == "state_rollback" else None,
         "crash_looping": crash_looping,
         "app_hashes": hash_split["groups"],
         "canonical_app_hash": hash_split["canonical"],

@@ -4,6 +4,7 @@
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -95,14 +96,23 @@ def test_one_stopped_is_scenario_a_and_nothing_changes(localnet, report_dir):
 
 
 def test_scenario_c_rolls_every_validator_back_to_one_height_and_never_lowers_signing_state(localnet, report_dir):
-    homes, before = _signing_states(localnet)
-    keys_before = dict((n, (h / "config" / "priv_validator_key.json").read_bytes()) for n, h in homes.items())
-    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="C", ir_confirm="state_rollback"), env={"IR_REPORT_DIR": str(report_dir)})
+    # A halted chain (half the power stopped), as in a real scenario C: the height the plan shows and the approval binds
+    # stays the last good height until the rollback, which reads it again.
+    localnet.run("stop", "validator3", "validator4")
+    try:
+        homes, before = _signing_states(localnet)
+        keys_before = dict((n, (h / "config" / "priv_validator_key.json").read_bytes()) for n, h in homes.items())
+        run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="C", ir_confirm="state_rollback"), env={"IR_REPORT_DIR": str(report_dir)})
+    finally:
+        localnet.run("start", "validator3", "validator4", check=False)
     assert run.rc == 0, run.raw[-4000:]
+    shown = re.search(r"roll back to height (\d+): one below the lowest height", run.raw)
+    assert shown, "the gate's plan shows the rollback height before the confirmation"
     report = _report(report_dir)
+    assert report["data"]["confirmations"][0]["parameters"] == {"height": int(shown.group(1))}
     rollbacks = report["data"]["rollbacks"]
     assert sorted(r["host"] for r in rollbacks) == VALIDATORS
-    assert len({r["new_height"] for r in rollbacks}) == 1, "every validator at the same height"
+    assert {r["new_height"] for r in rollbacks} == {int(shown.group(1))}, "every validator at the approved height"
     assert all(r["rollbacks"] >= 1 and r["new_height"] < r["old_height"] for r in rollbacks)
     assert report["verdict"] == "recovered"
     _homes, after = _signing_states(localnet)

@@ -64,7 +64,9 @@ def test_every_survey_variable_is_read_by_the_playbook_or_its_roles(entry):
 @pytest.mark.parametrize("entry", [e for e in CATALOGUE["playbooks"] if e["kind"] == "runbook"], ids=lambda e: e["playbook"])
 def test_the_actions_are_exactly_the_gated_actions_of_the_playbook(entry):
     text = _reachable_text(entry["playbook"])
-    literal = set(re.findall(r"^\s*gate_action: ([a-z][a-z0-9_]*)\s*$", text, re.M))
+    # The gate's require entry point names an action it checks, not one it asks for: those are not gates.
+    gates = re.sub(r"tasks_from: require\s*\n\s*vars:\s*\n\s*gate_action: \S+", "", text)
+    literal = set(re.findall(r"^\s*gate_action: ([a-z][a-z0-9_]*)\s*$", gates, re.M))
     assert literal <= set(entry["actions"]), "%s gates %s but the catalogue lists %s" % (entry["playbook"], sorted(literal), entry["actions"])
     for action in entry["actions"]:
         assert re.search(r"\b%s\b" % action, text), "%s: action %s does not occur in the playbook or its roles" % (entry["playbook"], action)

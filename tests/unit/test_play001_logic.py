@@ -62,6 +62,18 @@ def test_consensus_failure_in_a_log_is_scenario_c(halted):
     assert decision["scenario"] == "C" and any("CONSENSUS FAILURE in the logs of validator1" in w for w in decision["why"])
 
 
+def test_state_rollback_binds_one_below_the_lowest_committed_height(halted):
+    # The line as the local network's CometBFT v0.38 writes it (copied from a node's log), at four different heights.
+    line = "I[2026-11-30|01:57:28.498] committed state                              module=state height=%d block_app_hash=0000000000000000"
+    committed = dict((name, [line % h])
+                     for name, h in zip(VALIDATORS, (1042, 1041, 1042, 1043)))
+    decision = play001_decision(halted, VALIDATORS, _hosts(logs=committed), forced="C")
+    assert decision["remedy"] == "state_rollback" and decision["rollback_height"] == 1040
+    unknown = play001_decision(halted, VALIDATORS, _hosts(logs=dict(committed, validator4=[])), forced="C")
+    assert unknown["remedy"] == "state_rollback" and unknown["rollback_height"] is None
+    assert play001_decision(halted, VALIDATORS, _hosts(logs=committed))["rollback_height"] is None, "scenario B binds no height"
+
+
 def test_diverging_hashes_at_one_height_is_scenario_c(halted):
     readings = copy.deepcopy(halted)
     readings["chain"]["nodes"][1]["latest_block_hash"] = "F" * 64

@@ -1,0 +1,171 @@
+# Copyright (c) 2026, VirtEngine SRE Team
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gate's pure logic: plan fingerprints, ir_confirm forms, the verdict and the required check."""
+
+import hashlib
+import json
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.virtengine.incident_response.plugins.filter.confirmed_actions import confirmed_actions
+from ansible_collections.virtengine.incident_response.plugins.filter.gate_refusals import gate_refusals
+from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import (
+    GateError, check_approval, gate_verdict, parse_confirmations, plan_changes, plan_fingerprint)
+
+VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
+
+
+def test_fingerprint_is_the_documented_digest_and_ignores_host_order():
+    canonical = '{"action":"state_rollback","hosts":["validator1","validator2"],"parameters":{"height":1041}}'
+    expected = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    assert plan_fingerprint("state_rollback", ["validator2", "validator1", "validator2"], {"height": 1041}) == expected
+    assert plan_fingerprint("state_rollback", ["validator1", "validator2"], {"height": 1041}) == expected
+
+
+@pytest.mark.parametrize("change", [
+    ("coordinated_restart", VALIDATORS, {"height": 1041}),
+    ("state_rollback", VALIDATORS[:3], {"height": 1041}),
+    ("state_rollback", VALIDATORS, {"height": 1040}),
+    ("state_rollback", VALIDATORS, {"height": "1041"}),
+    ("state_rollback", VALIDATORS, {}),
+])
+def test_any_change_of_action_hosts_or_parameters_changes_the_fingerprint(change):
+    assert plan_fingerprint(*change) != plan_fingerprint("state_rollback", VALIDATORS, {"height": 1041})
+
+
+@pytest.mark.parametrize("bad", [("State", VALIDATORS, {}), ("state_rollback", "validator1", {}), ("state_rollback", [""], {}),
+                                 ("state_rollback", VALIDATORS, ["height"]), ("state_rollback", VALIDATORS, {"t": object()}),
+                                 ("state_rollback", VALIDATORS, {"by_host": ["validator1"]})])
+def test_bad_plans_are_named(bad):
+    with pytest.raises(GateError):
+        plan_fingerprint(*bad)
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, {}),
+    ("", {}),
+    ("coordinated_restart", {"coordinated_restart": None}),
+    (" a , b ,", {"a": None, "b": None}),
+    (["a", "state_rollback@0123456789ABCDEF"], {"a": None, "state_rollback": "0123456789abcdef"}),
+    ("a@0123456789abcdef,a@0123456789abcdef", {"a": "0123456789abcdef"}),
+])
+def test_ir_confirm_forms(value, expected):
+    assert parse_confirmations(value) == expected
+
+
+@pytest.mark.parametrize("bad", ["a@12", "a@0123456789abcdeg", "a,a@0123456789abcdef", 5, {"a": 1}])
+def test_bad_ir_confirm_is_named(bad):
+    with pytest.raises(GateError, match="ir_confirm"):
+        parse_confirmations(bad)
+
+
+def test_confirmed_actions_keeps_plain_names_and_drops_fingerprints():
+    assert confirmed_actions("a, b") == ["a", "b"]
+    assert confirmed_actions(["a@0123456789abcdef", "b"]) == ["a", "b"]
+    assert confirmed_actions(None) == []
+    with pytest.raises(AnsibleFilterError, match="16 hex digits"):
+        confirmed_actions("a@zz")
+
+
+def test_plain_name_confirms_any_plan_and_a_fingerprint_only_its_plan():
+    fp = plan_fingerprint("state_rollback", VALIDATORS, {"height": 1041})
+    plain = gate_verdict("state_rollback", "state_rollback", VALIDATORS, {"height": 1041})
+    assert plain["confirmed"] and plain["fingerprint"] == fp and plain["approved_fingerprint"] is None
+    bound = gate_verdict("other,state_rollback@" + fp, "state_rollback", VALIDATORS, {"height": 1041})
+    assert bound["confirmed"] and bound["refusals"] == [] and bound["plan"]["hosts"] == VALIDATORS
+    absent = gate_verdict("other", "state_rollback", VALIDATORS, {"height": 1041})
+    assert not absent["named"] and not absent["confirmed"] and absent["refusals"] == []
+
+
+def test_a_changed_plan_is_refused_saying_what_changed():
+    approved = {"hosts": VALIDATORS[:3], "parameters": {"height": 1041, "hard": False}}
+    fp = plan_fingerprint("state_rollback", approved["hosts"], approved["parameters"])
+    plans = {"state_rollback": dict(approved, fingerprint=fp)}
+    verdict = gate_verdict("state_rollback@" + fp, "state_rollback", VALIDATORS[1:], {"height": 1043, "hard": False}, plans)
+    assert verdict["named"] and not verdict["confirmed"]
+    assert verdict["refusals"] == ["ir_confirm approved state_rollback@%s, but the plan computed now is state_rollback@%s" % (fp, verdict["fingerprint"])]
+    assert verdict["changes"] == ["hosts added: validator4", "hosts removed: validator1", "parameter height: 1041 -> 1043"]
+
+
+def test_a_changed_plan_without_the_approved_one_says_the_fingerprint_differs():
+    verdict = gate_verdict("state_rollback@0123456789abcdef", "state_rollback", VALIDATORS, {"height": 1})
+    assert not verdict["confirmed"] and verdict["changes"] == []
+    assert "0123456789abcdef" in verdict["refusals"][0] and verdict["fingerprint"] in verdict["refusals"][0]
+    assert "ir_plans" in verdict["refusals"][1]
+    stale = gate_verdict("state_rollback@0123456789abcdef", "state_rollback", VALIDATORS, {"height": 1},
+                         {"state_rollback": {"hosts": VALIDATORS, "parameters": {}, "fingerprint": "fedcba9876543210"}})
+    assert "fedcba9876543210" in stale["refusals"][1]
+    with pytest.raises(GateError, match="ir_plans"):
+        gate_verdict("state_rollback@0123456789abcdef", "state_rollback", VALIDATORS, {}, ["state_rollback"])
+    with pytest.raises(GateError, match="ir_plans.state_rollback"):
+        gate_verdict("state_rollback", "state_rollback", VALIDATORS, {}, {"state_rollback": {"hosts": VALIDATORS}})
+
+
+def test_a_plain_name_is_bound_to_the_plan_passed_in_ir_plans():
+    """AWX: the remediate node names the action; the diagnosis' plan arrives as the artifact ir_plans."""
+    shown = {"hosts": VALIDATORS, "parameters": {"height": 1041}}
+    plans = {"state_rollback": dict(shown, fingerprint=plan_fingerprint("state_rollback", VALIDATORS, {"height": 1041}))}
+    assert gate_verdict("state_rollback", "state_rollback", VALIDATORS, {"height": 1041}, plans)["confirmed"]
+    moved = gate_verdict("state_rollback", "state_rollback", VALIDATORS, {"height": 1042}, plans)
+    assert not moved["confirmed"] and moved["refusals"][0].startswith("ir_plans (the plan shown when ir_confirm was given) approved")
+    assert moved["changes"] == ["parameter height: 1041 -> 1042"]
+    other = gate_verdict("coordinated_restart", "coordinated_restart", VALIDATORS, {}, plans)
+    assert other["confirmed"], "a plan published for another action binds nothing"
+
+
+def test_plan_changes_of_nested_and_removed_parameters():
+    old = {"hosts": ["h1"], "parameters": {"by_host": {"h1": {"addresses": ["10.0.0.1"]}}, "limit": 200}}
+    new = {"hosts": ["h1"], "parameters": {"by_host": {"h1": {"addresses": ["10.0.0.1", "10.0.0.2"]}}, "extra": True}}
+    assert plan_changes(old, new) == ['parameter by_host.h1.addresses: ["10.0.0.1"] -> ["10.0.0.1","10.0.0.2"]',
+                                      "parameter extra: added (true)", "parameter limit: removed (was 200)"]
+    assert plan_changes(old, old) == []
+
+
+def _entry(decision="confirmed", hosts=("validator1", "validator2"), parameters=None):
+    hosts = list(hosts)
+    parameters = parameters if parameters is not None else {"height": 1041}
+    return {"action": "state_rollback", "decision": decision, "hosts": hosts, "parameters": parameters,
+            "fingerprint": plan_fingerprint("state_rollback", hosts, parameters)}
+
+
+def test_required_check_allows_exactly_the_approved_change():
+    assert check_approval(_entry(), "state_rollback", "validator2", {"height": 1041}) == []
+    # A task that uses none of the parameters (the service stop inside a rollback) checks the action and the host only.
+    assert check_approval(_entry(), "state_rollback", "validator2") == []
+
+
+@pytest.mark.parametrize("entry, host, parameters, reason", [
+    (None, "validator1", {"height": 1041}, "state_rollback was not confirmed through the gate role (the gate did not decide it in this run)"),
+    (_entry("refused"), "validator1", {"height": 1041}, "state_rollback was not confirmed through the gate role (decision: refused)"),
+    (_entry("check_mode"), "validator1", {"height": 1041}, "state_rollback was not confirmed through the gate role (decision: check_mode)"),
+    (_entry(), "validator3", {"height": 1041}, "validator3 is not among the approved hosts (validator1, validator2)"),
+    (_entry(), "validator1", {"height": 1040}, "parameter height: 1041 -> 1040 differs from the approved plan"),
+    (_entry(), "validator1", {"height": 1041, "hard": True}, "parameter hard: added (true) differs from the approved plan"),
+    (dict(_entry(), action="coordinated_restart"), "validator1", {"height": 1041}, "the gate record is for 'coordinated_restart'"),
+])
+def test_required_check_refuses(entry, host, parameters, reason):
+    reasons = check_approval(entry, "state_rollback", host, parameters)
+    assert any(r.startswith(reason) for r in reasons), reasons
+
+
+def test_required_check_uses_each_hosts_own_parameters():
+    entry = _entry(parameters={"by_host": {"validator1": {"addresses": ["203.0.113.7"]}}, "comment": "PLAY-SEC-002"})
+    assert check_approval(entry, "state_rollback", "validator1", {"addresses": ["203.0.113.7"], "comment": "PLAY-SEC-002"}) == []
+    assert check_approval(entry, "state_rollback", "validator1", {"addresses": ["203.0.113.8"], "comment": "PLAY-SEC-002"}) == [
+        'parameter addresses: ["203.0.113.7"] -> ["203.0.113.8"] differs from the approved plan']
+
+
+def test_required_check_names_bad_calls():
+    with pytest.raises(GateError, match="lower-case word"):
+        check_approval(_entry(), "", "validator1")
+    with pytest.raises(GateError, match="host or target"):
+        check_approval(_entry(), "state_rollback", "")
+    with pytest.raises(AnsibleFilterError, match="must be a dict"):
+        gate_refusals(["state_rollback"], "state_rollback", "validator1")
+
+
+def test_plans_survive_a_json_round_trip():
+    """AWX passes ir_plans between workflow nodes as JSON: the fingerprint must not depend on Python types."""
+    parameters = {"height": 1041, "targets": ("a", "b")}
+    assert plan_fingerprint("x", ["h"], parameters) == plan_fingerprint("x", ["h"], json.loads(json.dumps(parameters)))
