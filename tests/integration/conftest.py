@@ -8,6 +8,7 @@ tests wait for conditions with deadlines, never for fixed times.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -136,8 +137,11 @@ class PlaybookRun:
         self.rc = completed.returncode
         self.stderr = completed.stderr
         self.raw = completed.stdout
+        # The JSON callback's document starts on a line of its own; the lines action plugins print while the play
+        # runs (progress, decisions, tables) come before it and may contain braces.
+        start = re.search(r"^\{$", completed.stdout, re.M)
         try:
-            self.doc = json.loads(completed.stdout[completed.stdout.index("{"):])
+            self.doc = json.loads(completed.stdout[start.start():]) if start else None
         except ValueError:
             self.doc = None
 
