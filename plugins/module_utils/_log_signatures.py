@@ -247,7 +247,43 @@ SIGNATURES = (
 )
 
 _BY_NAME = dict((s.name, s) for s in SIGNATURES)
-_COMPILED = tuple((s, tuple(re.compile(p) for p in s.patterns)) for s in SIGNATURES)
+def required_text(pattern):
+    """The literal text (lower-case) every match of ``pattern`` starts with, or "" when it has none to rely on.
+
+    A line that does not contain it cannot match, so the pattern is not searched there: a node's log is mostly lines
+    no signature matches, and a substring test costs far less than a regular-expression search.
+    """
+    flags = re.match(r"\(\?[aiLmsux]+\)", pattern)
+    body = pattern[flags.end():] if flags else pattern
+    depth, index = 0, 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            index = body.index("]", index + 2)  # a class holds no group or alternation ("[]" never starts one here)
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return ""  # a top-level alternation may match without the first branch's text
+        index += 1
+    text, index = [], 1 if body.startswith("^") else 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body) and not body[index + 1].isalnum():
+            text.append(body[index + 1])
+            index += 2
+        elif char in ".^$*+?{}[]()\\":
+            if char in "*?{" and text:
+                text.pop()  # the last character is optional
+            break
+        else:
+            text.append(char)
+            index += 1
+    return "".join(text).lower()
+
+
+_COMPILED = tuple((s, tuple((required_text(p), re.compile(p)) for p in s.patterns)) for s in SIGNATURES)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # journald short / short-iso / short-precise and syslog: "Nov 06 14:31:10 host unit[123]: " or "2022-11-06T14:31:10+0000 host unit[1]: "
@@ -334,9 +370,12 @@ def match_line(line):
         return None
     without_stack = _STACK.sub("", text)
     candidates = (_unescaped(without_stack), without_stack)
+    lowered = tuple(candidate.lower() for candidate in candidates)
     for signature, patterns in _COMPILED:
-        for pattern in patterns:
-            for candidate in candidates:
+        for required, pattern in patterns:
+            for candidate, lower in zip(candidates, lowered):
+                if required not in lower:
+                    continue
                 found = pattern.search(candidate)
                 if found:
                     return signature, _fields(found, candidate, without_stack)

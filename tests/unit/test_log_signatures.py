@@ -264,3 +264,31 @@ def test_catalogue_is_well_formed_and_bad_input_is_named():
         catalogue.describe("nope")
     with pytest.raises(TypeError, match="log lines must be strings"):
         catalogue.scan([None])
+
+
+def test_required_text_is_in_every_line_its_pattern_matches():
+    """The substring pre-check never hides a match: for every catalogue line (from public reports and real nodes),
+    each pattern that matches it has its required text in it."""
+    checked = 0
+    for _name, line, _fields in CASES:
+        text = catalogue._STACK.sub("", catalogue.normalize(line))
+        for candidate in (catalogue._unescaped(text), text):
+            for _signature, patterns in catalogue._COMPILED:
+                for required, pattern in patterns:
+                    if pattern.search(candidate):
+                        checked += 1
+                        assert required in candidate.lower(), (pattern.pattern, candidate)
+    assert checked >= len(CASES)
+
+
+@pytest.mark.parametrize("pattern, required", [
+    (r"BINARY UPDATED BEFORE TRIGGER!?\s*UPGRADE", "binary updated before trigger"),  # "!?": the "!" is optional
+    (r"CONSENSUS FAILURE!*", "consensus failure"),
+    (r"(?i)conn\.ID \((?P<conn_id>[0-9a-f]+)\)", "conn.id ("),
+    (r"(?i)auth failure: (?P<reason>secret conn failed.*|.+)", "auth failure: "),  # the alternation is inside a group
+    (r"^panic: (?P<reason>.+)", "panic: "),
+    (r"(?:upgrade )?binary (?:is )?not present", ""),  # starts with an optional group: nothing is required
+    (r"upgrade|binary", ""),
+])
+def test_required_text(pattern, required):
+    assert catalogue.required_text(pattern) == required
