@@ -247,6 +247,8 @@ SIGNATURES = (
 )
 
 _BY_NAME = dict((s.name, s) for s in SIGNATURES)
+
+
 def required_text(pattern):
     """The literal text (lower-case) every match of ``pattern`` starts with, or "" when it has none to rely on.
 
