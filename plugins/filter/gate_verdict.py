@@ -55,7 +55,7 @@ _value:
     plan: {description: "The canonical plan: action, hosts (sorted), parameters.", type: dict}
     fingerprint: {description: The plan's fingerprint (16 hex digits)., type: str}
     named: {description: Whether ir_confirm names the action at all., type: bool}
-    approved_fingerprint: {description: The fingerprint ir_confirm named, or null for a plain action name., type: str}
+    approved_fingerprint: {description: "The fingerprint ir_confirm named, or null for a plain action name.", type: str}
     confirmed: {description: Named and the plan is the approved one., type: bool}
     refusals: {description: Why a named approval does not cover this plan., type: list, elements: str}
     changes: {description: What changed since the approved plan (when it is known)., type: list, elements: str}

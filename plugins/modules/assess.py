@@ -133,4 +133,30 @@ validators:
   returned: when runbook is play001
   type: list
   elements: dict
+remedy:
+  description: V(play001) - the gated action the scenario calls for (V(upgrade_switch), V(coordinated_restart),
+    V(diverged_resync), V(state_rollback)), or null (A, none, or C without a majority state).
+  returned: when runbook is play001
+  type: str
+  sample: coordinated_restart
+restart_hosts:
+  description: V(play001) - the validators scenario B restarts (the affected ones, or all with O(options.restart_scope=all)).
+  returned: when runbook is play001
+  type: list
+  elements: str
+diverged_hosts:
+  description: V(play001) - the validators scenario C resyncs (V(diverged_resync) only; empty otherwise).
+  returned: when runbook is play001
+  type: list
+  elements: str
+rollback_height:
+  description: V(play001) - the height scenario C rolls every validator back to (V(state_rollback) only; null otherwise,
+    or when a validator's log gives no committed height); the gate binds it as the plan's parameter C(height).
+  returned: when runbook is play001
+  type: int
+unreachable_hosts:
+  description: V(play001) - validator hosts that could not be reached over SSH (a remediation stops before acting).
+  returned: when runbook is play001
+  type: list
+  elements: str
 """
