@@ -171,7 +171,7 @@ def gate_verdict(ir_confirm, action, hosts, parameters=None, approved_plans=None
             refusals.append("ir_plans holds a plan for %s with fingerprint %s, not the approved one: what changed is unknown" % (
                 action, approved["fingerprint"]))
         else:
-            refusals.append("what changed is unknown (pass the approved plan as ir_plans to see it)")
+            refusals.append("What changed is unknown (pass the approved plan as ir_plans to see it)")
     return {"plan": plan, "fingerprint": fingerprint, "named": named, "approved_fingerprint": approved_fingerprint,
             "confirmed": named and not refusals, "refusals": refusals, "changes": changes}
 

@@ -31,7 +31,8 @@ def lag_rows(nodes, targets, storage=None, peers=None, threshold=100):
     """One row per target host: height, blocks behind, catching_up, peers, disk; and the verdict per row.
 
     ``state``: ``in_sync`` (behind <= 0 or within 2 blocks), ``behind`` (< threshold: watch), ``far_behind``
-    (>= threshold: a gated remedy), ``down`` (no RPC answer). ``in_sync_min_data_bytes``: the smallest data directory
+    (>= threshold: a gated remedy), ``down`` (no RPC answer; ``error`` says why: the RPC's own error, or "not
+    probed" for a host chain_status did not read). ``in_sync_min_data_bytes``: the smallest data directory
     of a node in sync, the space a state sync needs at least (None when no node in sync was measured).
     """
     reference, source = reference_height(nodes)
@@ -56,6 +57,8 @@ def lag_rows(nodes, targets, storage=None, peers=None, threshold=100):
             "catching_up": node.get("catching_up"), "peers": peers.get(host),
             "free_gb": round(disk["free_bytes"] / 1e9, 1) if disk.get("free_bytes") is not None else None,
             "data_mb": round(disk["data_bytes"] / 1e6, 1) if disk.get("data_bytes") is not None else None,
+            # why a node is down: its RPC's own error (refused, no answer within the timeout, not CometBFT)
+            "error": (node.get("error") or ("not probed" if not node else None)) if height is None else None,
         })
     in_sync_sizes = [(storage.get(r["host"]) or {}).get("data_bytes") for r in rows if r["state"] == "in_sync"]
     measured = [size for size in in_sync_sizes if size is not None]

@@ -41,10 +41,11 @@ def test_a_public_reference_wins_over_the_inventory():
 
 def test_a_silent_node_is_down_and_disk_and_peers_are_reported():
     nodes = _nodes()
-    nodes[-1] = dict(nodes[-1], reachable=False, height=None)
-    lag_report = lag_rows(nodes, ["fullnode1", "validator1"], storage={"validator1": {"free_bytes": 5e9, "data_bytes": 2.5e6}},
-                          peers={"validator1": 4})
-    assert lag_report["down"] == ["fullnode1"]
+    nodes[-1] = dict(nodes[-1], reachable=False, height=None, error="http://127.0.0.5:26657/status: no answer within 5s")
+    lag_report = lag_rows(nodes, ["fullnode1", "validator1", "validator9"],
+                          storage={"validator1": {"free_bytes": 5e9, "data_bytes": 2.5e6}}, peers={"validator1": 4})
+    assert lag_report["down"] == ["fullnode1", "validator9"]
+    assert [row["error"] for row in lag_report["rows"]] == ["http://127.0.0.5:26657/status: no answer within 5s", None, "not probed"]
     row = lag_report["rows"][1]
     assert (row["free_gb"], row["data_mb"], row["peers"]) == (5.0, 2.5, 4)
 
