@@ -140,7 +140,7 @@ remedy:
   type: str
   sample: coordinated_restart
 restart_hosts:
-  description: V(play001) - the validators scenario B restarts (the affected ones, or all with C(restart_scope: all) in O(options)).
+  description: V(play001) - the validators scenario B restarts (the affected ones, or all with C(restart_scope=all) in O(options)).
   returned: when runbook is play001
   type: list
   elements: str
