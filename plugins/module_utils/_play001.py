@@ -14,7 +14,7 @@ Scenarios:
   the action is ``diverged_resync`` of only them, otherwise ``state_rollback`` of every validator, to the
   ``rollback_height``: one below the lowest height any validator last committed (its log's newest ``committed state``
   line), computed before the gate so that the approval binds it (None when a validator's height is unknown: such a
-  node cannot be rolled back safely). The rollback recomputes it from the logs once the validators are stopped.
+  node cannot be rolled back safely). The rollback reads it again from the logs once the validators are stopped and uses that value.
 - ``B`` 1/3 or more of the power absent and not crash-looping on a replay error: ``coordinated_restart``.
 - ``A`` less than 1/3 absent: contact their operators.
 - ``none`` blocks are produced and everyone votes.
