@@ -76,9 +76,6 @@ def read_journal(module, units, instead, **options):
         argv = journal_argv(journalctl, units, **options)
     except LogReadError as error:
         module.fail_json(msg=str(error))
-    # journald writes what a service printed asynchronously: a stopped node's last lines ("committed state ...") can
-    # still be unwritten when the journal is read. --sync writes them first; it needs privileges, so it is best effort.
-    module.run_command([journalctl, "--sync"])
     rc, out, err = module.run_command(argv, errors="surrogate_or_replace")
     return (out.splitlines() if rc == 0 else None), journal_problem(rc, err)
 
