@@ -14,7 +14,8 @@ Scenarios:
   the action is ``diverged_resync`` of only them, otherwise ``state_rollback`` of every validator, to the
   ``rollback_height``: one below the lowest height any validator last committed (its log's newest ``committed state``
   line), computed before the gate so that the approval binds it (None when a validator's height is unknown: such a
-  node cannot be rolled back safely). The rollback reads it again from the logs once the validators are stopped and uses that value.
+  node cannot be rolled back safely). The rollback reads it again from the logs before the stop and after it
+  (``last_good_height``, the same rule) and refuses when it is not the approved height.
 - ``B`` 1/3 or more of the power absent and not crash-looping on a replay error: ``coordinated_restart``.
 - ``A`` less than 1/3 absent: contact their operators.
 - ``none`` blocks are produced and everyone votes.
@@ -209,12 +210,18 @@ def _readiness(rows, upgrade, total_power, expected_sha256):
             "enough_to_resume": ready_power * 3 > total_power * 2 if total_power else False}
 
 
-def rollback_height(validators, hosts):
-    """One below the lowest ``logs.last_committed_height`` of ``validators`` in ``hosts`` ({name: _fleet.host_record});
-    None when one is unknown."""
+def last_good_height(committed):
+    """The state rollback's target: one below the lowest last committed height in ``committed`` ({node: height});
+    None when a node's height is unknown (None: such a node cannot be rolled back safely) or there is no node.
+
+    Heights are ints or their decimal strings (as read from a ``committed state`` log line). DecisionError names the
+    node whose height is neither.
+    """
+    if not isinstance(committed, dict):
+        raise DecisionError("the last committed heights must be a mapping {node: height}, got %r" % (committed,))
     heights = []
-    for name in validators:
-        height = ((hosts.get(name) or {}).get("logs") or {}).get("last_committed_height")
+    for name in sorted(committed):
+        height = committed[name]
         if height is None:
             return None
         try:
@@ -222,6 +229,13 @@ def rollback_height(validators, hosts):
         except (TypeError, ValueError):
             raise DecisionError("%s: last_committed_height %r is not a height: pass the node_logs findings" % (name, height))
     return min(heights) - 1 if heights else None
+
+
+def rollback_height(validators, hosts):
+    """``last_good_height`` of ``validators`` over ``logs.last_committed_height`` in ``hosts`` ({name:
+    _fleet.host_record})."""
+    return last_good_height(dict((name, ((hosts.get(name) or {}).get("logs") or {}).get("last_committed_height"))
+                                 for name in validators))
 
 
 def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256=""):

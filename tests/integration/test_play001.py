@@ -146,6 +146,24 @@ def test_scenario_c_without_confirmation_stops_nothing_and_rolls_nothing_back(lo
     assert all(after[name] >= before[name] for name in VALIDATORS)
 
 
+def test_scenario_c_on_a_chain_still_committing_blocks_is_refused_with_nothing_stopped(localnet, report_dir):
+    # The approval binds the height the diagnosis read; blocks committed since then move it, and the rollback's
+    # re-read before the stop must refuse rather than stop a live chain.
+    homes, before = _signing_states(localnet)
+    backups_before = dict((n, sorted((h / "backups").glob("*")) if (h / "backups").exists() else []) for n, h in homes.items())
+    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="C", ir_confirm="state_rollback"), env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0
+    moved = re.search(r"state_rollback on validator\d refused before this change: parameter height: (\d+) -> (\d+)", run.raw)
+    assert moved, run.raw[-3000:]
+    assert int(moved.group(2)) > int(moved.group(1)), "the chain moved on since the approval"
+    assert all(_processes(localnet)[name] == "RUNNING" for name in VALIDATORS)
+    assert all(_changed(run)[name] == 0 for name in VALIDATORS)
+    for name, home in homes.items():
+        assert (sorted((home / "backups").glob("*")) if (home / "backups").exists() else []) == backups_before[name]
+    _homes, after = _signing_states(localnet)
+    assert all(after[name] >= before[name] for name in VALIDATORS)
+
+
 def test_unreachable_validator_host_stops_before_acting(localnet, report_dir, ghost_inventory):
     localnet.run("stop", "validator3", "validator4")
     try:

@@ -6,6 +6,9 @@ import copy
 
 import pytest
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.virtengine.incident_response.plugins.filter.last_good_height import FilterModule as LastGoodHeight
 from ansible_collections.virtengine.incident_response.plugins.filter.restart_batches import restart_batches
 from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import chain_recovered
 from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import fleet_view, host_record
@@ -72,6 +75,22 @@ def test_state_rollback_binds_one_below_the_lowest_committed_height(halted):
     unknown = play001_decision(halted, VALIDATORS, _hosts(logs=dict(committed, validator4=[])), forced="C")
     assert unknown["remedy"] == "state_rollback" and unknown["rollback_height"] is None
     assert play001_decision(halted, VALIDATORS, _hosts(logs=committed))["rollback_height"] is None, "scenario B binds no height"
+
+
+def test_the_rollback_role_recomputes_the_height_with_the_rule_the_gate_bound(halted):
+    # The chain_recovery role reads the heights as node_logs_findings.last_committed_height (ints, or the decimal text
+    # of a log line) and must land on the decision's rollback_height.
+    line = "I[2026-11-30|01:57:28.498] committed state                              module=state height=%d block_app_hash=0000000000000000"
+    committed = dict((name, [line % h]) for name, h in zip(VALIDATORS, (1042, 1041, 1042, 1043)))
+    decision = play001_decision(halted, VALIDATORS, _hosts(logs=committed), forced="C")
+    last_good_height = LastGoodHeight().filters()["last_good_height"]
+    assert last_good_height({"validator1": 1042, "validator2": "1041", "validator3": 1042, "validator4": 1043}) == decision["rollback_height"]
+    assert last_good_height({"validator1": 1042, "validator2": None}) is None, "an unknown height: no target"
+    assert last_good_height({}) is None
+    with pytest.raises(AnsibleFilterError, match="validator2: last_committed_height 'abc' is not a height"):
+        last_good_height({"validator1": 1042, "validator2": "abc"})
+    with pytest.raises(AnsibleFilterError, match="must be a mapping"):
+        last_good_height([1042, 1041])
 
 
 def test_diverging_hashes_at_one_height_is_scenario_c(halted):
