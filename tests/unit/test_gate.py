@@ -4,8 +4,11 @@
 
 import hashlib
 import json
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.virtengine.incident_response.plugins.filter.confirmed_actions import confirmed_actions
@@ -169,3 +172,36 @@ def test_plans_survive_a_json_round_trip():
     """AWX passes ir_plans between workflow nodes as JSON: the fingerprint must not depend on Python types."""
     parameters = {"height": 1041, "targets": ("a", "b")}
     assert plan_fingerprint("x", ["h"], parameters) == plan_fingerprint("x", ["h"], json.loads(json.dumps(parameters)))
+
+
+# Which playbooks can reach the gate: the roles they name, and the roles those name, transitively.
+_COLLECTION = Path(__file__).resolve().parents[2]
+_ROLE_REF = re.compile(r"virtengine\.incident_response\.([a-z0-9_]+)")
+
+
+def _roles_reached(text, seen=None):
+    seen = set() if seen is None else seen
+    for name in set(_ROLE_REF.findall(text)) - seen:
+        tasks = _COLLECTION / "roles" / name / "tasks"
+        if tasks.is_dir():
+            seen.add(name)
+            _roles_reached("\n".join(p.read_text() for p in sorted(tasks.glob("*.yml"))), seen)
+    return seen
+
+
+_GATED_PLAYBOOKS = [p for p in sorted((_COLLECTION / "playbooks").glob("*.yml")) if "gate" in _roles_reached(p.read_text())]
+
+
+def test_the_runbooks_that_change_things_are_found_reaching_the_gate():
+    assert {"play001_chain_halted.yml", "play021_node_out_of_sync.yml", "rolling_restart.yml"} <= {p.name for p in _GATED_PLAYBOOKS}
+
+
+@pytest.mark.parametrize("playbook", _GATED_PLAYBOOKS, ids=lambda p: p.name)
+def test_every_playbook_that_reaches_the_gate_starts_its_run_with_an_empty_gate_record(playbook):
+    # Imported one after another into one run, a later runbook must not act on an earlier one's approvals (a role that
+    # only runs the gate's required check counts: an approval left over would pass it).
+    plays = yaml.safe_load(playbook.read_text())
+    first = (plays[0].get("pre_tasks") or plays[0].get("tasks") or [{}])[0]
+    include = first.get("ansible.builtin.include_role") or first.get("ansible.builtin.import_role") or {}
+    assert include == {"name": "virtengine.incident_response.gate", "tasks_from": "begin"}, (
+        "%s reaches the gate: its first task must be the gate's begin entry point, found %s" % (playbook.name, first))
