@@ -71,11 +71,11 @@ def test_missing_kernel_fields_are_a_value_error():
 
 def test_an_active_unit_gives_state_pid_start_and_restarts():
     reading = systemd_service(*answer("systemctl_show_active.json"))
-    assert reading == {"state": "ACTIVE", "sub_state": "running", "pid": 4242, "started_at": 1796029812.503271,
+    assert reading == {"state": "ACTIVE", "sub_state": "running", "pid": 250, "started_at": 1796043205.615302,
                        "restarts": 2, "error": None}
-    record = service_record("systemd", "virtengine", reading, 1796029822.503271)
+    record = service_record("systemd", "virtengine", reading, 1796043215.615302)
     assert record["running"] is True and record["uptime_seconds"] == 10.0
-    assert record["started_at_iso"] == "2026-11-30T09:10:12.503271Z"
+    assert record["started_at_iso"] == "2026-11-30T12:53:25.615302Z"
 
 
 def test_a_stopped_unit_keeps_no_start_time():
@@ -114,10 +114,10 @@ def test_a_local_time_zone_is_refused_by_name():
 
 def test_the_agreed_moment_says_how_long_after_it_the_process_started():
     reading = systemd_service(*answer("systemctl_show_active.json"))
-    assert service_record("systemd", "virtengine", reading, 1796029822.5, at=1796029812.5)["started_after_at_seconds"] == 0.003
-    assert service_record("systemd", "virtengine", reading, 1796029822.5, at=1796029900.0)["started_after_at_seconds"] == -87.497, \
+    assert service_record("systemd", "virtengine", reading, 1796043215.6, at=1796043205.612)["started_after_at_seconds"] == 0.003
+    assert service_record("systemd", "virtengine", reading, 1796043215.6, at=1796043293.112)["started_after_at_seconds"] == -87.497, \
         "started before the moment: not restarted then"
-    assert service_record("systemd", "virtengine", reading, 1796029822.5)["started_after_at_seconds"] is None
+    assert service_record("systemd", "virtengine", reading, 1796043215.6)["started_after_at_seconds"] is None
 
 
 def test_the_module_reports_a_manager_that_cannot_answer_as_each_services_error(run_module, tmp_path):
