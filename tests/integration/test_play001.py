@@ -38,6 +38,15 @@ def _signing_states(localnet):
     return homes, states
 
 
+def test_bad_input_fails_before_anything_is_probed_or_declared(report_dir):
+    # The role's argument spec runs first: a typo must not probe for the halt window, declare a SEV-1 and page anyone.
+    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="Z"), env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0
+    assert "play001_scenario must be one of" in run.raw and "got: Z" in run.raw
+    assert run.results("Read heights") == [] and run.results("Declare:") == []
+    assert list(report_dir.iterdir()) == [], "no incident record and no report"
+
+
 def test_healthy_chain_changes_nothing(localnet, report_dir):
     run = run_playbook(PLAYBOOK, extra_vars=FAST, env={"IR_REPORT_DIR": str(report_dir)})
     assert run.rc == 0, run.raw[-3000:]

@@ -49,6 +49,14 @@ def _changed(run):
     return dict((host, stats["changed"]) for host, stats in run.stats.items())
 
 
+def test_bad_input_fails_before_anything_is_probed_or_declared(report_dir):
+    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play002_min_peers="two"), env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0
+    assert "play002_min_peers" in run.raw and "'two'" in run.raw
+    assert run.results("Read heights") == [] and run.results("Declare:") == []
+    assert list(report_dir.iterdir()) == [], "no incident record and no report"
+
+
 def test_two_against_three_halts_reports_both_islands_and_heals(localnet, report_dir):
     localnet.run("partition", "validator1,validator2", "validator3,validator4,fullnode1")
     try:
