@@ -16,7 +16,7 @@ description:
     (as M(virtengine.incident_response.node_service_info)), the failure signatures in the newest log lines
     (as M(virtengine.incident_response.node_log_signatures)) and the binary that runs (path, SHA-256, version, and
     whether a named upgrade's binary is in cosmovisor's layout).
-  - One call instead of one per reading: a diagnosis over many nodes pays Ansible's per-task cost once per node.
+  - One call instead of one per reading, so a diagnosis over many nodes pays Ansible's per-task cost once per node.
     The roles C(node_service), C(node_logs) and C(node_binary) call it.
   - Every reading reports its own C(error) (no such service or log, manager absent, binary not found); the module
     fails only on bad arguments.
