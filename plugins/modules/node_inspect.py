@@ -105,7 +105,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 service:
-  description: The service's record, as M(virtengine.incident_response.node_service_info)'s RV(services[]) elements.
+  description: The service's record, as each element of M(virtengine.incident_response.node_service_info)'s C(services).
   returned: when O(read) has V(service)
   type: dict
   sample: {manager: supervisor, name: validator1, state: RUNNING, sub_state: null, running: true, pid: 4242,
