@@ -125,3 +125,11 @@ def read_tail(path, lines=None, max_bytes=None):
     except (IOError, OSError) as error:
         return None, "cannot read %s: %s" % (path, error.strerror or error)
     return [raw.decode("utf-8", "replace").rstrip("\r\n") for raw in kept], None
+
+
+def read_node_log(module, source, unit, path, lines):
+    """A node's newest ``lines`` log lines from ``source`` (journald: ``unit``'s journal; file: ``path``) ->
+    (lines, error), as node_log_signatures and node_inspect read them."""
+    if source == "file":
+        return read_tail(path, lines=lines)
+    return read_journal(module, [unit], "use node_logs_source=file and node_logs_file", lines=lines)

@@ -285,7 +285,84 @@ def required_text(pattern):
     return "".join(text).lower()
 
 
-_COMPILED = tuple((s, tuple((required_text(p), re.compile(p)) for p in s.patterns)) for s in SIGNATURES)
+def _group_end(body):
+    """Index of the ``)`` closing the group that opens ``body`` (escapes and classes skipped); None when unclosed."""
+    depth, index = 0, 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            index = body.index("]", index + 2)
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth == 0:
+                return index
+        index += 1
+    return None
+
+
+def _top_level_branches(body):
+    """``body`` split at its top-level ``|``."""
+    branches, depth, index, start = [], 0, 0, 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            index = body.index("]", index + 2)
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            branches.append(body[start:index])
+            start = index + 1
+        index += 1
+    return branches + [body[start:]]
+
+
+def required_texts(pattern):
+    """Texts (lower-case) of which every match of ``pattern`` contains at least one; () when there are none to rely on.
+
+    :func:`required_text` when it finds one; else, past leading optional groups and look-behinds, the required text
+    of each branch of the first group every match passes through (``(?:leveldb|pebble)...`` -> leveldb, pebble).
+    """
+    single = required_text(pattern)
+    if single:
+        return (single,)
+    flags = re.match(r"\(\?[aiLmsux]+\)", pattern)
+    body = pattern[flags.end():] if flags else pattern
+    body = body[1:] if body.startswith("^") else body
+    if any(branch != body for branch in _top_level_branches(body)):
+        return ()
+    while body.startswith("("):
+        end = _group_end(body)
+        if end is None:
+            return ()
+        group, rest = body[:end + 1], body[end + 1:]
+        if group.startswith(("(?<=", "(?<!", "(?=", "(?!")):
+            body = rest  # a look-around takes no text of the match
+            continue
+        if rest[:1] in ("?", "*") or rest.startswith("{0"):
+            body = rest[1:] if rest[:1] in ("?", "*") else rest[rest.index("}") + 1:]
+            body = body[1:] if body.startswith("?") else body  # a lazy quantifier
+            continue
+        inner = group[group.index(">") + 1:-1] if group.startswith("(?P<") else (group[3:-1] if group.startswith("(?:") else group[1:-1])
+        texts = tuple(required_text(branch) for branch in _top_level_branches(inner))
+        return texts if all(texts) else ()
+    single = required_text(body)
+    return (single,) if single else ()
+
+
+_COMPILED = tuple((s, tuple((required_texts(p), re.compile(p)) for p in s.patterns)) for s in SIGNATURES)
+# The patterns in catalogue order (the first that matches wins), and which of them each required text admits: a line
+# is searched only with the patterns whose required text it holds (a few), not with every pattern.
+_FLAT = tuple((signature, required, pattern) for signature, patterns in _COMPILED for required, pattern in patterns)
+_ALWAYS = frozenset(index for index, (_s, required, _p) in enumerate(_FLAT) if not required)
+_BY_TEXT = {}
+for _index, (_s, _required, _p) in enumerate(_FLAT):
+    for _text in _required:
+        _BY_TEXT.setdefault(_text, set()).add(_index)
+_BY_TEXT = tuple((text, frozenset(indexes)) for text, indexes in sorted(_BY_TEXT.items()))
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # journald short / short-iso / short-precise and syslog: "Nov 06 14:31:10 host unit[123]: " or "2022-11-06T14:31:10+0000 host unit[1]: "
@@ -371,13 +448,15 @@ def match_line(line):
     if not text.strip():
         return None
     without_stack = _STACK.sub("", text)
-    candidates = (_unescaped(without_stack), without_stack)
-    lowered = tuple(candidate.lower() for candidate in candidates)
-    for signature, patterns in _COMPILED:
-        for required, pattern in patterns:
-            for candidate, lower in zip(candidates, lowered):
-                if required not in lower:
-                    continue
+    unescaped = _unescaped(without_stack)
+    # Most lines have nothing to unescape: one candidate, not the same text searched twice.
+    candidates = (unescaped, without_stack) if unescaped != without_stack else (without_stack,)
+    admitted = [_ALWAYS.union(*[indexes for text, indexes in _BY_TEXT if text in lower])
+                for lower in (candidate.lower() for candidate in candidates)]
+    for index in sorted(frozenset().union(*admitted)):
+        signature, _required, pattern = _FLAT[index]
+        for candidate, allowed in zip(candidates, admitted):
+            if index in allowed:
                 found = pattern.search(candidate)
                 if found:
                     return signature, _fields(found, candidate, without_stack)

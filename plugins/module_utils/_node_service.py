@@ -5,7 +5,8 @@
 
 Inputs are the manager's own outputs (``systemctl show`` key=value lines, ``supervisorctl status`` lines) and the
 kernel's process records (``/proc/stat``, ``/proc/<pid>/stat``); unit-tested on outputs captured from the real
-tools (tests/unit/fixtures/node_service/). Nothing here runs a command.
+tools (tests/unit/fixtures/node_service/). Nothing here runs a command except :func:`read_service`, the one
+place that asks the manager (for node_service_info and node_inspect).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import os
+import time
 
 # The properties node_service_info asks systemd for (systemctl show prints them in its own order).
 SYSTEMD_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "MainPID", "ExecMainStartTimestamp", "NRestarts")
@@ -130,3 +133,43 @@ def service_record(manager, name, reading, now, at=None):
         "restarts": reading.get("restarts"), "error": reading.get("error"),
         "started_after_at_seconds": round(started_at - at, 3) if at is not None and started_at is not None else None,
     }
+
+
+def _read_text(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def _read_systemd(module, name, supervisor_config):
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return {"state": "UNKNOWN", "error": "systemctl not found on this host: is systemd its service manager (node_service_manager)?"}
+    rc, out, err = module.run_command([systemctl, "show", "--timestamp=us+utc", "-p", ",".join(SYSTEMD_PROPERTIES), "--", name])
+    return systemd_service(name, rc, out, err)
+
+
+def _read_supervisor(module, name, supervisor_config):
+    supervisorctl = module.get_bin_path("supervisorctl")
+    if not supervisorctl:
+        return {"state": "UNKNOWN", "error": "supervisorctl not found on this host: is supervisor its service manager (node_service_manager)?"}
+    config = ["-c", supervisor_config] if supervisor_config else []
+    rc, out, err = module.run_command([supervisorctl] + config + ["status", name])
+    reading = supervisor_service(name, rc, out, err)
+    if reading["pid"]:
+        try:
+            reading["started_at"] = process_start_time(_read_text("/proc/stat"), _read_text("/proc/%d/stat" % reading["pid"]),
+                                                       os.sysconf("SC_CLK_TCK"))
+        except (IOError, OSError, ValueError) as exc:
+            # The process may have ended between the two reads: its start is unknown, the state still stands.
+            reading["error"] = "start time of pid %s not read: %s" % (reading["pid"], exc)
+    return reading
+
+
+def read_service(module, manager, name, supervisor_config=None, at=None):
+    """Ask ``manager`` (systemd or supervisor) about one service on this host -> :func:`service_record`'s record.
+
+    ``module`` is the running AnsibleModule (its run_command and get_bin_path); a manager that is absent or does not
+    answer is the record's ``error``, never an exception.
+    """
+    read = _read_systemd if manager == "systemd" else _read_supervisor
+    return service_record(manager, name, read(module, name, supervisor_config), time.time(), at)

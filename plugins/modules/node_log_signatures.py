@@ -92,7 +92,7 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_journal, read_tail
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_node_log
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
 
 
@@ -113,10 +113,7 @@ def main():
         module.fail_json(msg="lines=%s must be 1 or more" % params["lines"])
     if params["keep"] < 0:
         module.fail_json(msg="keep=%s must be 0 or more" % params["keep"])
-    if params["source"] == "file":
-        lines, error = read_tail(params["path"], lines=params["lines"])
-    else:
-        lines, error = read_journal(module, [params["unit"]], "use node_logs_source=file and node_logs_file", lines=params["lines"])
+    lines, error = read_node_log(module, params["source"], params["unit"], params["path"], params["lines"])
     found = scan(lines or [], params["keep"])
     module.exit_json(changed=False, signatures=found["signatures"], last_committed_height=found["last_committed_height"],
                      lines_read=len(lines or []), error=error)

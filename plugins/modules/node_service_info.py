@@ -135,47 +135,8 @@ services:
       sample: 0.012
 """
 
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import (
-    SYSTEMD_PROPERTIES,
-    process_start_time,
-    service_record,
-    supervisor_service,
-    systemd_service,
-)
-
-
-def read_file(path):
-    with open(path) as handle:
-        return handle.read()
-
-
-def read_systemd(module, name):
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return {"state": "UNKNOWN", "error": "systemctl not found on this host: is systemd its service manager (node_service_manager)?"}
-    rc, out, err = module.run_command([systemctl, "show", "--timestamp=us+utc", "-p", ",".join(SYSTEMD_PROPERTIES), "--", name])
-    return systemd_service(name, rc, out, err)
-
-
-def read_supervisor(module, name):
-    supervisorctl = module.get_bin_path("supervisorctl")
-    if not supervisorctl:
-        return {"state": "UNKNOWN", "error": "supervisorctl not found on this host: is supervisor its service manager (node_service_manager)?"}
-    config = ["-c", module.params["supervisor_config"]] if module.params["supervisor_config"] else []
-    rc, out, err = module.run_command([supervisorctl] + config + ["status", name])
-    reading = supervisor_service(name, rc, out, err)
-    if reading["pid"]:
-        try:
-            reading["started_at"] = process_start_time(read_file("/proc/stat"), read_file("/proc/%d/stat" % reading["pid"]),
-                                                       os.sysconf("SC_CLK_TCK"))
-        except (IOError, OSError, ValueError) as exc:
-            # The process may have ended between the two reads: its start is unknown, the state still stands.
-            reading["error"] = "start time of pid %s not read: %s" % (reading["pid"], exc)
-    return reading
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import read_service
 
 
 def main():
@@ -191,8 +152,8 @@ def main():
     names = module.params["names"]
     if not names or any(not name.strip() for name in names):
         module.fail_json(msg="names=%s must list at least one non-empty unit or program name" % names)
-    read = read_systemd if module.params["manager"] == "systemd" else read_supervisor
-    services = [service_record(module.params["manager"], name, read(module, name), time.time(), module.params["at"]) for name in names]
+    params = module.params
+    services = [read_service(module, params["manager"], name, params["supervisor_config"], params["at"]) for name in names]
     module.exit_json(changed=False, services=services)
 
 

@@ -277,7 +277,7 @@ def test_required_text_is_in_every_line_its_pattern_matches():
                 for required, pattern in patterns:
                     if pattern.search(candidate):
                         checked += 1
-                        assert required in candidate.lower(), (pattern.pattern, candidate)
+                        assert not required or any(text in candidate.lower() for text in required), (pattern.pattern, candidate)
     assert checked >= len(CASES)
 
 
@@ -292,3 +292,17 @@ def test_required_text_is_in_every_line_its_pattern_matches():
 ])
 def test_required_text(pattern, required):
     assert catalogue.required_text(pattern) == required
+
+
+@pytest.mark.parametrize("pattern, texts", [
+    (r"(?:upgrade )?binary (?:is )?not present", ("binary ",)),  # past the optional group
+    (r"(?i)(?:leveldb|pebble)\S*:? .*?corrupt", ("leveldb", "pebble")),  # one of the first group's branches
+    (r"(?i)(?<!peer state )(?P<regression>height|round) regression", ("height", "round")),  # past a look-behind
+    (r"(?i)(?:signer ?(?:listener|dialer)|remote signer)\S*[: ]", ("signer", "remote signer")),
+    (r"(?i)(?:Main process exited, )?code=killed", ("code=killed",)),
+    (r"(?:\.db|data)/LOCK", (".db", "data")),
+    (r"upgrade|binary", ()),  # a top-level alternation
+    (r"(?:a|[0-9]+)x", ()),  # a branch with no text to rely on
+])
+def test_required_texts(pattern, texts):
+    assert catalogue.required_texts(pattern) == texts
