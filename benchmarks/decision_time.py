@@ -153,6 +153,10 @@ def main():
     only = set(filter(None, args.only.split(",")))
     if not INVENTORY.exists():
         raise SystemExit("no local network inventory: run scripts/localnet up")
+    # Against a network that is down every playbook decides at once ("no node answered"): not a measurement.
+    down = [n.get("node") for n in localnet_status().get("nodes", []) if n.get("process") != "RUNNING"]
+    if down or not localnet_status().get("nodes"):
+        raise SystemExit("the local network is not fully up (%s): run scripts/localnet up" % (", ".join(down) or "no nodes"))
 
     rows = []
     scenario_runs("healthy", "healthy", args.repeat, only, rows, args.label)
