@@ -189,12 +189,16 @@ def parse_auth_log(lines, year):
 
 # The fields the analysis reads from a journal record (journalctl always adds __REALTIME_TIMESTAMP).
 JOURNAL_FIELDS = ("MESSAGE", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "_PID", "_HOSTNAME", "_COMM")
+# sshd's syslog identifiers (OpenSSH 9.8 and later log each connection as sshd-session). A connection child's records
+# can lack its unit (see _log_reader.journal_argv), so the journal is read by unit or by these.
+SSHD_IDENTIFIERS = ("sshd", "sshd-session")
 
 
 def journal_options(since=None, until=None):
     """The window (aware datetimes or None) -> _log_reader.read_journal options reading the units' records as JSON
-    lines with the fields the analysis reads. The window is widened to whole seconds (analyse applies the exact one)."""
-    return {"output": "json", "fields": JOURNAL_FIELDS, "since": since, "until": until}
+    lines with the fields the analysis reads, sshd's records also by identifier. The window is widened to whole seconds
+    (analyse applies the exact one)."""
+    return {"output": "json", "fields": JOURNAL_FIELDS, "since": since, "until": until, "identifiers": SSHD_IDENTIFIERS}
 
 
 def parse_api_line(line):

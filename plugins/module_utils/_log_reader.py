@@ -32,11 +32,15 @@ def _journal_time(value, widen):
     return "@%d" % (int(value.timestamp()) + widen)
 
 
-def journal_argv(journalctl, units, lines=None, since=None, until=None, output="cat", fields=()):
+def journal_argv(journalctl, units, lines=None, since=None, until=None, output="cat", fields=(), identifiers=()):
     """journalctl path, systemd units and limits -> the argv that reads them.
 
     ``lines``: only the newest N records; ``since``/``until``: a window (see _journal_time); ``output``: journalctl's
-    ``-o`` format; ``fields``: ``--output-fields`` (for ``json``). LogReadError names an empty or option-like unit.
+    ``-o`` format; ``fields``: ``--output-fields`` (for ``json``). ``identifiers``: syslog identifiers whose records are
+    read as well as the units'. journald attributes a record to its unit from the sender's cgroup, which it cannot read
+    once a short-lived process (an sshd connection child) has exited: such records lack ``_SYSTEMD_UNIT`` and
+    ``-u`` misses them (https://github.com/systemd/systemd/issues/2913), while the identifier is the sender's own.
+    LogReadError names an empty or option-like unit or identifier.
     """
     argv = [journalctl, "--no-pager", "-o", output]
     if fields:
@@ -44,7 +48,16 @@ def journal_argv(journalctl, units, lines=None, since=None, until=None, output="
     for unit in units:
         if not str(unit).strip() or str(unit).startswith("-"):
             raise LogReadError("journal unit %r is not a systemd unit name (e.g. ssh on Debian/Ubuntu, sshd on RHEL)" % (unit,))
-        argv += ["-u", str(unit)]
+    for identifier in identifiers:
+        if not str(identifier).strip() or str(identifier).startswith("-") or "=" in str(identifier):
+            raise LogReadError("syslog identifier %r is not a program name (e.g. sshd)" % (identifier,))
+    if identifiers:
+        # One disjunction: (_SYSTEMD_UNIT=a OR ...) + (SYSLOG_IDENTIFIER=x OR ...); -u cannot be joined with "+".
+        argv += ["_SYSTEMD_UNIT=%s" % (unit if "." in str(unit) else "%s.service" % unit) for unit in units]
+        argv += (["+"] if units else []) + ["SYSLOG_IDENTIFIER=%s" % identifier for identifier in identifiers]
+    else:
+        for unit in units:
+            argv += ["-u", str(unit)]
     if lines is not None:
         argv += ["-n", str(lines)]
     if since:

@@ -45,8 +45,11 @@ options:
     default: []
   journal_units:
     description:
-      - systemd units whose journal records are read with C(journalctl -u UNIT -o json), for example C(ssh) (Debian,
-        Ubuntu) or C(sshd) (RHEL); a unit the host does not have adds nothing.
+      - systemd units whose journal records are read as JSON, for example C(ssh) (Debian, Ubuntu) or C(sshd) (RHEL);
+        a unit the host does not have adds nothing.
+      - The records of sshd's syslog identifiers (C(sshd), and C(sshd-session) from OpenSSH 9.8) are read too. A
+        connection child that exits before journald reads its cgroup leaves records without the unit, which
+        C(journalctl -u) misses (U(https://github.com/systemd/systemd/issues/2913)).
       - The user needs to read the system journal (groups C(systemd-journal) or C(adm), or become).
     type: list
     elements: str
