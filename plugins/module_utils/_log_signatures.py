@@ -285,8 +285,8 @@ def required_text(pattern):
     return "".join(text).lower()
 
 
-def _group_end(body):
-    """Index of the ``)`` closing the group that opens ``body`` (escapes and classes skipped); None when unclosed."""
+def _structure(body):
+    """(index, character, depth after it) for each ``(``, ``)`` and ``|`` of ``body`` outside escapes and classes."""
     depth, index = 0, 0
     while index < len(body):
         char = body[index]
@@ -294,30 +294,21 @@ def _group_end(body):
             index += 1
         elif char == "[":
             index = body.index("]", index + 2)
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-            if depth == 0:
-                return index
+        elif char in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[char]
+            yield index, char, depth
         index += 1
-    return None
+
+
+def _group_end(body):
+    """Index of the ``)`` closing the group that opens ``body`` (escapes and classes skipped); None when unclosed."""
+    return next((index for index, char, depth in _structure(body) if char == ")" and depth == 0), None)
 
 
 def _top_level_branches(body):
     """``body`` split at its top-level ``|``."""
-    branches, depth, index, start = [], 0, 0, 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\":
-            index += 1
-        elif char == "[":
-            index = body.index("]", index + 2)
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            branches.append(body[start:index])
-            start = index + 1
-        index += 1
-    return branches + [body[start:]]
+    cuts = [index for index, char, depth in _structure(body) if char == "|" and depth == 0]
+    return [body[start + 1:end] for start, end in zip([-1] + cuts, cuts + [len(body)])]
 
 
 def required_texts(pattern):
