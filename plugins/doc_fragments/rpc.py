@@ -40,8 +40,7 @@ options:
       - Endpoints already found unreadable in this run, by name (the C(name) in O(endpoints)), with the error seen.
         They are reported unreachable with that error and not asked again. A hung endpoint then costs one O(timeout)
         per run instead of one per module.
-      - The role C(fleet_probe) passes the endpoints its first module (M(virtengine.incident_response.chain_status))
-        could not read.
+      - M(virtengine.incident_response.fleet_probe) does this itself between its chain reading and the two others.
     type: dict
     default: {}
   max_workers:

@@ -311,20 +311,76 @@ def _top_level_branches(body):
     return [body[start + 1:end] for start, end in zip([-1] + cuts, cuts + [len(body)])]
 
 
+_COUNT = re.compile(r"\{\d*,?\d*\}")  # a {m,n} quantifier; any other "{" is a literal character
+
+
+def _mandatory_literals(body):
+    """The literal runs (lower-case) outside every group of ``body`` (no top-level ``|``) that every match contains.
+
+    A run ends at a group, a class, an escape that is not a literal character, ``.``, an anchor or a quantifier: a
+    character quantified by ``?``, ``*`` or ``{`` may be absent, and one under ``+`` ends its run (``ab+c`` matches
+    ``abbc``, which does not contain ``abc``).
+    """
+    runs, text, index = [], [], 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body) and not body[index + 1].isalnum():
+            text.append(body[index + 1])
+            index += 2
+            continue
+        counted = _COUNT.match(body, index) if char == "{" else None
+        if char in "*?+" or counted:
+            if char != "+" and text:
+                text.pop()
+            runs.append("".join(text))
+            text = []
+            index = counted.end() if counted else index + 1
+            if index < len(body) and body[index] in "?+":  # a lazy or possessive quantifier
+                index += 1
+            continue
+        if char in ".^$[(\\)":
+            runs.append("".join(text))
+            text = []
+            if char == "[":
+                index = body.index("]", index + 2) + 1
+            elif char == "(":
+                end = _group_end(body[index:])
+                index = len(body) if end is None else index + end + 1
+            else:
+                index += 2 if char == "\\" else 1
+            continue
+        text.append(char)
+        index += 1
+    runs.append("".join(text))
+    return [run.lower() for run in runs if run]
+
+
 def required_texts(pattern):
     """Texts (lower-case) of which every match of ``pattern`` contains at least one; () when there are none to rely on.
 
-    :func:`required_text` when it finds one; else, past leading optional groups and look-behinds, the required text
-    of each branch of the first group every match passes through (``(?:leveldb|pebble)...`` -> leveldb, pebble).
+    Of two rules, the one whose shortest text is longest (a long text is in fewer lines, so fewer searches):
+    the longest literal outside every group (``(?:block|state)\\.db\\S*: .*?corrupt`` -> corrupt), or, past
+    leading optional groups and look-behinds, the required text of each branch of the first group every match passes
+    through (``(?:leveldb|pebble)\\S*:? .*?corrupt`` could also give leveldb, pebble).
     """
-    single = required_text(pattern)
-    if single:
-        return (single,)
     flags = re.match(r"\(\?[aiLmsux]+\)", pattern)
     body = pattern[flags.end():] if flags else pattern
     body = body[1:] if body.startswith("^") else body
     if any(branch != body for branch in _top_level_branches(body)):
         return ()
+    literals = _mandatory_literals(body)
+    options = [(max(literals, key=len),)] if literals else []
+    branches = _first_group_texts(body)
+    if branches:
+        options.append(branches)
+    return max(options, key=lambda texts: min(len(text) for text in texts)) if options else ()
+
+
+def _first_group_texts(body):
+    """The required text of each branch of the first group every match of ``body`` passes through, or ()."""
+    single = required_text(body)
+    if single:
+        return (single,)
     while body.startswith("("):
         end = _group_end(body)
         if end is None:
@@ -396,7 +452,8 @@ def _flatten_json(line):
 
 def normalize(line):
     """One raw log line -> the text the signatures are matched against (ANSI, journald prefix and JSON undone)."""
-    text = _ANSI.sub("", line or "").rstrip("\r\n")
+    line = line or ""
+    text = (_ANSI.sub("", line) if "\x1b" in line else line).rstrip("\r\n")
     text = _JOURNALD.sub("", text, count=1)
     stripped = text.strip()
     if stripped.startswith("{"):
@@ -435,14 +492,28 @@ def match_line(line):
     ``expected_app_hash``/``got_app_hash`` (upper-case hex), ``height``/``round`` (ints), ``reason`` (the error's first
     meaningful line), ``conn_id``/``dialed_id``.
     """
-    text = normalize(line)
+    return _match(_candidates(normalize(line)), _BY_TEXT)
+
+
+def _without_stack(text):
+    # The substring test first: _STACK starts with \s*, so searching a line without "stack=" still tries every space.
+    return _STACK.sub("", text) if "stack=" in text else text
+
+
+def _candidates(text):
+    """``(without_stack, candidates)`` of a normalized line: the texts its signatures are searched in."""
     if not text.strip():
-        return None
-    without_stack = _STACK.sub("", text)
+        return None, ()
+    without_stack = _without_stack(text)
     unescaped = _unescaped(without_stack)
     # Most lines have nothing to unescape: one candidate, not the same text searched twice.
-    candidates = (unescaped, without_stack) if unescaped != without_stack else (without_stack,)
-    admitted = [_ALWAYS.union(*[indexes for text, indexes in _BY_TEXT if text in lower])
+    return without_stack, ((unescaped, without_stack) if unescaped != without_stack else (without_stack,))
+
+
+def _match(prepared, by_text):
+    """match_line over a line's ``_candidates``; ``by_text`` is ``_BY_TEXT`` or the part of it a whole log can admit."""
+    without_stack, candidates = prepared
+    admitted = [_ALWAYS.union(*[indexes for text, indexes in by_text if text in lower])
                 for lower in (candidate.lower() for candidate in candidates)]
     for index in sorted(frozenset().union(*admitted)):
         signature, _required, pattern = _FLAT[index]
@@ -507,14 +578,21 @@ def scan(lines, keep=3):
     """
     found = {}
     committed = None
+    prepared = []
     for raw in lines or []:
         if not isinstance(raw, str):
             raise TypeError("log lines must be strings, got %s" % type(raw).__name__)
         text = normalize(raw)
+        prepared.append((text, _candidates(text)))
+    # A required text that is in no line of this log admits nothing: test each once on the whole log, not on every line
+    # (most of a node's 20,000 lines are routine; this is most of a scan's time).
+    whole = "\n".join(candidate for _text, (_without, candidates) in prepared for candidate in candidates).lower()
+    by_text = tuple((required, indexes) for required, indexes in _BY_TEXT if required in whole)
+    for text, candidates in prepared:
         match = _COMMITTED.search(text)
         if match:
             committed = int(match.group(1))
-        result = match_line(raw)
+        result = _match(candidates, by_text)
         if result is None:
             continue
         signature, fields = result
@@ -522,7 +600,7 @@ def scan(lines, keep=3):
         if entry is None:
             entry = dict(describe(signature.name), count=0, lines=[], fields={})
             found[signature.name] = entry
-        shown = _STACK.sub("", text).strip()[:MAX_LINE]
+        shown = _without_stack(text).strip()[:MAX_LINE]
         entry["count"] += 1
         entry["newest"] = shown
         entry["lines"] = (entry["lines"] + [shown])[-keep:] if keep else []

@@ -76,14 +76,15 @@ def parse_endpoints(raw_endpoints):
     return endpoints
 
 
-def query_endpoints(module, endpoints, query):
+def query_endpoints(module, endpoints, query, skip=None):
     """Run ``query(client, endpoint)`` concurrently on every valid endpoint.
 
-    Returns ``{name: (result, error)}``; invalid endpoints keep their parse error, and endpoints named in the
-    ``skip`` option get the error seen earlier in the run without being asked (one timeout per run for a hung node).
+    Returns ``{name: (result, error)}``; invalid endpoints keep their parse error, and endpoints named in ``skip``
+    (``{name: error}``, default the module's ``skip`` option) get the error seen earlier in the run without being
+    asked (one timeout per run for a hung node).
     """
     params = module.params
-    skip = params.get("skip") or {}
+    skip = (params.get("skip") if skip is None else skip) or {}
 
     def one(endpoint):
         client = CometRPC(endpoint["url"], timeout=params["timeout"], retries=params["retries"])

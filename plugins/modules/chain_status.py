@@ -231,23 +231,9 @@ summary:
       elements: str
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._chain import digest_status, fleet_verdict, watch_window
-from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
-    check_rpc_arguments,
-    parse_endpoints,
-    query_endpoints,
-    rpc_argument_spec,
-)
-
-NODE_FIELDS = ("chain_id", "node_id", "moniker", "version", "height", "latest_block_hash", "latest_app_hash", "latest_block_time",
-               "block_age_seconds", "earliest_block_height", "catching_up", "validator_address", "voting_power")
-
-
-def read_status(client, endpoint):
-    return digest_status(client.status(), time.time())
+from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_chain
 
 
 def main():
@@ -264,59 +250,9 @@ def main():
     )
     check_rpc_arguments(module)
     params = module.params
-    if params["halt_window"] < 0 or params["poll_interval"] <= 0 or params["stale_confirm"] <= 0:
-        module.fail_json(msg="halt_window=%s must be >= 0, poll_interval=%s and stale_confirm=%s > 0" % (
-            params["halt_window"], params["poll_interval"], params["stale_confirm"]))
-
-    endpoints = parse_endpoints(params["endpoints"])
-    started = time.monotonic()
-    first = query_endpoints(module, endpoints, read_status)
-    nodes = []
-    for endpoint in endpoints:
-        result, error = first[endpoint["name"]]
-        node = dict((field, None) for field in NODE_FIELDS)
-        node.update(name=endpoint["name"], url=endpoint["url"], reachable=result is not None, error=error,
-                    start_height=None, advanced_by=None, advancing=None, behind=None, halted=None, hash_at_height=None)
-        if result:
-            node.update(result, start_height=result["height"], advanced_by=0)
-        nodes.append(node)
-
-    window, method = watch_window(nodes, params["halt_window"], params["stale_confirm"])
-    if window > 0:
-        watch_heights(module, endpoints, nodes, started + window, params["poll_interval"])
-    if params["hash_at_height"] is not None:
-        read_hashes_at(module, endpoints, nodes, params["hash_at_height"])
-    summary = fleet_verdict(nodes, params["halt_window"], params["max_block_age"], params["max_blocks_behind"])
-    if window > 0:
-        summary["method"] = method
-    summary["window_seconds"] = round(time.monotonic() - started, 3)
+    nodes, summary = read_chain(module, parse_endpoints(params["endpoints"]), **dict(
+        (key, params[key]) for key in ("halt_window", "poll_interval", "max_block_age", "max_blocks_behind", "stale_confirm", "hash_at_height")))
     module.exit_json(changed=False, nodes=nodes, summary=summary)
-
-
-def watch_heights(module, endpoints, nodes, deadline, interval):
-    """Re-read heights until every reachable node advanced or the deadline passed."""
-    by_name = dict((n["name"], n) for n in nodes)
-    waiting = [e for e in endpoints if by_name[e["name"]]["reachable"]]
-    while waiting and time.monotonic() < deadline:
-        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-        for name, (result, error) in query_endpoints(module, waiting, read_status).items():
-            # A node that stops answering mid-window keeps its last reading: it answered once.
-            if result and result["height"] > by_name[name]["height"]:
-                by_name[name].update(result)
-                by_name[name]["advanced_by"] = result["height"] - by_name[name]["start_height"]
-        waiting = [e for e in waiting if by_name[e["name"]]["advanced_by"] == 0]
-    for node in nodes:
-        if node["reachable"]:
-            node["advancing"] = node["advanced_by"] > 0
-
-
-def read_hashes_at(module, endpoints, nodes, height):
-    """Each node's block hash at one height (the only fair comparison between nodes at different heights)."""
-    by_name = dict((n["name"], n) for n in nodes)
-    having = [e for e in endpoints if (by_name[e["name"]]["height"] or 0) >= height]
-    for name, (result, error) in query_endpoints(module, having, lambda client, e: client.block_hash(height)).items():
-        if result:
-            by_name[name]["hash_at_height"] = result
 
 
 if __name__ == "__main__":

@@ -238,68 +238,9 @@ views:
       type: bool
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import parse_time
-from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import (
-    choose_source,
-    merge_entries,
-    parse_height_round_step,
-    quorum,
-    round_entry,
-    step_name,
-    votes_by_validator,
-    votes_from_commit,
-)
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import read_commit, read_round_state, read_status
-from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
-    check_rpc_arguments,
-    parse_endpoints,
-    query_endpoints,
-    rpc_argument_spec,
-)
-
-
-def read_view(settle_time):
-    def read(client, endpoint):
-        status = read_status(client.status())
-        round_state = read_round_state(client.consensus_state())
-        height, round_, step = parse_height_round_step(round_state["height_round_step"])
-        seconds_in_height = time.time() - parse_time(round_state["start_time"])
-        source = choose_source(step, round_, seconds_in_height, settle_time)
-        validators = client.validators(height)
-        source_height, source_round = height, None
-        if source == "last_commit" and height - 2 >= 1:
-            source_height = height - 2
-            commit = read_commit(client.commit(source_height))
-            entries = votes_from_commit(client.validators(source_height), commit["signatures"])
-        else:
-            if source == "last_commit":  # heights 1-2 have no canonical commit yet: judge the round as it is
-                source = "round"
-            source_round = round_ - 1 if source == "previous_round" else round_
-            votes = round_entry(round_state["height_vote_set"], source_round) or {}
-            empty = ["nil-Vote"] * len(validators)
-            entries = votes_by_validator(validators, votes.get("prevotes") or empty, votes.get("precommits") or empty)
-        proposer = round_state["proposer"]
-        return {
-            "status": status,
-            "height": height,
-            "round": round_,
-            "step": step,
-            "seconds_in_height": round(seconds_in_height, 3),
-            "source": source,
-            "source_height": source_height,
-            "source_round": source_round,
-            "proposer": {"address": proposer.get("address"), "index": proposer.get("index")},
-            "entries": entries,
-        }
-
-    return read
-
-
-def _vote_key(view):
-    return (view["height"], view["source"], view["source_height"], view["source_round"])
+from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_consensus
 
 
 def main():
@@ -313,72 +254,8 @@ def main():
     )
     check_rpc_arguments(module)
     params = module.params
-    endpoints = parse_endpoints(params["endpoints"])
-    outcome = query_endpoints(module, endpoints, read_view(params["settle_time"]))
-
-    names = dict((str(k).upper(), str(v)) for k, v in params["validator_names"].items())
-    # address -> (host, moniker): from the inventory first, then from what each node says of itself.
-    hosts = dict((e["validator_address"], (e["name"], None)) for e in endpoints if e["validator_address"])
-    views = []
-    for endpoint in endpoints:
-        result, error = outcome[endpoint["name"]]
-        view = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
-                "height": None, "round": None, "step": None, "source": None, "merged": False}
-        if result:
-            if result["status"]["validator_address"]:
-                hosts[result["status"]["validator_address"].upper()] = (endpoint["name"], result["status"]["moniker"])
-            view.update((k, result[k]) for k in ("height", "round", "step", "source"))
-        views.append(view)
-
-    readable = [(view, outcome[view["name"]][0]) for view in views if view["reachable"]]
-    if not readable:
-        module.exit_json(changed=False, reachable_count=0, height=None, round=None, step=None, step_name=None,
-                         seconds_in_height=None, source=None, source_height=None, source_round=None, proposer=None,
-                         validators=[], absent=[], total_power=None, present_power=None, absent_power=None,
-                         absent_fraction=None, absent_count=None, quorum_reachable=None, merged_from=[], views=views)
-
-    if params["merge"]:
-        # The reference is the most advanced view; views of the same height, round and source merge with it.
-        reference = max((r for _v, r in readable), key=lambda r: (r["height"], r["round"], r["step"]))
-        group = [(v, r) for v, r in readable if _vote_key(r) == _vote_key(reference)]
-    else:
-        group = readable[:1]
-        reference = group[0][1]
-    try:
-        entries = merge_entries([r["entries"] for _v, r in group])
-    except ValueError as exc:  # endpoints of different chains: keep the reference alone
-        module.warn("views not merged: %s" % exc)
-        group = [(v, r) for v, r in group if r is reference]
-        entries = reference["entries"]
-    for view, _r in group:
-        view["merged"] = True
-
-    for entry in entries:
-        host, moniker = hosts.get(entry["address"], (None, None))
-        entry.update(host=host, moniker=moniker, name=host or names.get(entry["address"]) or moniker or entry["address"])
-    proposer = dict(reference["proposer"])
-    host, moniker = hosts.get((proposer.get("address") or "").upper(), (None, None))
-    proposer.update(host=host, moniker=moniker, name=host or names.get((proposer.get("address") or "").upper()) or proposer.get("address"))
-
-    result = dict(
-        changed=False,
-        reachable_count=len(readable),
-        height=reference["height"],
-        round=reference["round"],
-        step=reference["step"],
-        step_name=step_name(reference["step"]),
-        seconds_in_height=reference["seconds_in_height"],
-        source=reference["source"],
-        source_height=reference["source_height"],
-        source_round=reference["source_round"],
-        proposer=proposer,
-        validators=entries,
-        absent=[e for e in entries if not e["present"]],
-        merged_from=[v["name"] for v, _r in group],
-        views=views,
-    )
-    result.update(quorum(entries))
-    module.exit_json(**result)
+    module.exit_json(changed=False, **read_consensus(module, parse_endpoints(params["endpoints"]), params["settle_time"],
+                                                     params["validator_names"], params["merge"]))
 
 
 if __name__ == "__main__":

@@ -193,28 +193,8 @@ summary:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._module import (
-    check_rpc_arguments,
-    parse_endpoints,
-    query_endpoints,
-    rpc_argument_spec,
-)
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import read_net_info, read_status
-from ansible_collections.virtengine.incident_response.plugins.module_utils._peer_graph import (
-    build_graph,
-    comparisons,
-    describe_islands,
-    islands,
-    record_comparison,
-)
-
-
-def read_peers(client, endpoint):
-    status = read_status(client.status())
-    net_info = read_net_info(client.net_info())
-    return {"node_id": status["node_id"], "moniker": status["moniker"], "n_peers": net_info["n_peers"], "peers": net_info["peers"],
-            "net_info_shape": net_info["shape"], "height": status["height"], "latest_block_hash": status["latest_block_hash"],
-            "voting_power": status["voting_power"]}
+from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_peers
 
 
 def main():
@@ -223,57 +203,9 @@ def main():
         supports_check_mode=True,
     )
     check_rpc_arguments(module)
-    min_peers = module.params["min_peers"]
-    if min_peers < 0:
-        module.fail_json(msg="min_peers=%s must be 0 or more" % min_peers)
-    endpoints = parse_endpoints(module.params["endpoints"])
-    outcome = query_endpoints(module, endpoints, read_peers)
-
-    nodes, views = [], []
-    for endpoint in endpoints:
-        result, error = outcome[endpoint["name"]]
-        node = {"name": endpoint["name"], "url": endpoint["url"], "reachable": result is not None, "error": error,
-                "node_id": endpoint["node_id"], "moniker": None, "n_peers": None, "inbound": None, "outbound": None,
-                "below_min": None, "peers": [], "net_info_shape": None, "height": None, "latest_block_hash": None, "voting_power": None}
-        if result:
-            node.update(result)
-            if all(p["is_outbound"] is not None for p in result["peers"]):  # unknown in the v0.35 shape
-                node["outbound"] = sum(1 for p in result["peers"] if p["is_outbound"])
-                node["inbound"] = len(result["peers"]) - node["outbound"]
-            node["below_min"] = node["n_peers"] < min_peers
-            views.append({"name": node["name"], "node_id": node["node_id"], "peer_ids": [p["id"] for p in result["peers"]]})
-        elif endpoint["node_id"]:
-            views.append({"name": node["name"], "node_id": endpoint["node_id"]})
-        nodes.append(node)
-
-    graph, fleet = build_graph(views)
-    name_by_id = dict((v["node_id"], v["name"]) for v in views if v.get("node_id"))
-    for node in nodes:
-        for peer in node["peers"]:
-            peer["name"] = name_by_id.get(peer["id"])
-    found = describe_islands(islands(graph, fleet), dict((n["name"], n) for n in nodes if n["reachable"]))
-    if module.params["compare_islands"]:
-        compare_islands(module, endpoints, found)
-    summary = {
-        "island_count": len(found),
-        "islands": found,
-        "graph": dict((name, sorted(linked)) for name, linked in graph.items()),
-        "below_min": [n["name"] for n in nodes if n["below_min"]],
-        "unreachable": [n["name"] for n in nodes if not n["reachable"]],
-        "reachable_count": sum(1 for n in nodes if n["reachable"]),
-    }
+    params = module.params
+    nodes, summary = read_peers(module, parse_endpoints(params["endpoints"]), params["min_peers"], params["compare_islands"])
     module.exit_json(changed=False, nodes=nodes, summary=summary)
-
-
-def compare_islands(module, endpoints, found):
-    """Read, from a member of each other island, the block hash at this island's top height."""
-    by_name = dict((e["name"], e) for e in endpoints)
-    pairs = comparisons(found)
-    queries = [dict(by_name[other["top_member"]], name="%s@%s" % (other["id"], island["id"]), height=island["max_height"])
-               for island, other in pairs]
-    answers = query_endpoints(module, queries, lambda client, query: client.block_hash(query["height"]))
-    for (island, other), query in zip(pairs, queries):
-        record_comparison(island, other, answers[query["name"]][0])
 
 
 if __name__ == "__main__":

@@ -295,14 +295,22 @@ def test_required_text(pattern, required):
 
 
 @pytest.mark.parametrize("pattern, texts", [
-    (r"(?:upgrade )?binary (?:is )?not present", ("binary ",)),  # past the optional group
-    (r"(?i)(?:leveldb|pebble)\S*:? .*?corrupt", ("leveldb", "pebble")),  # one of the first group's branches
-    (r"(?i)(?<!peer state )(?P<regression>height|round) regression", ("height", "round")),  # past a look-behind
-    (r"(?i)(?:signer ?(?:listener|dialer)|remote signer)\S*[: ]", ("signer", "remote signer")),
+    (r"(?:upgrade )?binary (?:is )?not present", ("not present",)),  # the longest literal outside the groups
+    (r"(?i)(?:leveldb|pebble)\S*:? .*?corrupt", ("corrupt",)),  # longer than the shortest branch, "leveldb"
+    (r"(?i)(?:leveldb|pebble)\S*:? .*?bad", ("leveldb", "pebble")),  # one of the first group's branches: longer than "bad"
+    (r"(?i)(?<!peer state )(?P<regression>height|round) regression", (" regression",)),  # past a look-behind
+    (r"(?i)(?<!peer state )(?P<regression>height|round) reg", ("height", "round")),
+    (r"(?i)(?:signer ?(?:listener|dialer)|remote signer)\S*[: ]", ("signer", "remote signer")),  # no literal outside
     (r"(?i)(?:Main process exited, )?code=killed", ("code=killed",)),
-    (r"(?:\.db|data)/LOCK", (".db", "data")),
+    (r"(?:\.db|data)/LOCK", ("/lock",)),
     (r"upgrade|binary", ()),  # a top-level alternation
-    (r"(?:a|[0-9]+)x", ()),  # a branch with no text to rely on
+    (r"(?:a|[0-9]+)x", ("x",)),  # a branch with no text to rely on, but a literal after it
+    (r"(?:a|[0-9]+)\d", ()),  # nothing to rely on
+    (r"abc+de", ("abc",)),  # "+" ends a run: "abccde" has no "abcde"
+    (r"abcd?ef", ("abc",)),  # "?" drops its character
+    (r"ab{2,3}cdef", ("cdef",)),  # a counted character ends a run and is dropped
+    (r'msg=\{"height', ('msg={"height',)),  # "\{" is a literal brace
+    (r"x\{1,2\}yz", ("x{1,2}yz",)),  # escaped braces count nothing
 ])
 def test_required_texts(pattern, texts):
     assert catalogue.required_texts(pattern) == texts

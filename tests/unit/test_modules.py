@@ -1,10 +1,11 @@
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The three RPC modules, run in-process against captured nodes served over real HTTP."""
+"""The RPC modules (chain_status, consensus_state, peer_count and fleet_probe, which takes all three readings in one
+run), run in-process against captured nodes served over real HTTP."""
 
 import pytest
 
-from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, peer_count
+from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, fleet_probe, peer_count
 from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
 
 
@@ -89,6 +90,53 @@ def test_peer_count_on_the_partition(serve, run_module):
     nodes = dict((n["name"], n) for n in result["nodes"])
     assert nodes["validator1"]["n_peers"] == 1 and nodes["validator1"]["peers"][0]["name"] == "validator2"
     assert nodes["fullnode1"]["inbound"] + nodes["fullnode1"]["outbound"] == 2
+
+
+def _halted_endpoints(serve, refused_url):
+    endpoints = [{"name": n, "url": serve("halted", n).url, "validator_address": _address(n) if n != "fullnode1" else None}
+                 for n in ("validator1", "validator2", "fullnode1")]
+    return endpoints + [{"name": n, "url": refused_url, "validator_address": _address(n)} for n in ("validator3", "validator4")]
+
+
+def _settled(result):
+    """A reading without what depends on the moment it was taken (block ages, seconds in the height, durations)."""
+    moving = ("block_age_seconds", "window_seconds", "seconds_in_height", "error", "invocation", "changed")
+    if isinstance(result, dict):
+        return dict((k, _settled(v)) for k, v in result.items() if k not in moving and not k.startswith("_"))
+    if isinstance(result, list):
+        return [_settled(v) for v in result]
+    return result
+
+
+def test_fleet_probe_returns_what_the_three_modules_return_in_one_run(serve, run_module, refused_url):
+    endpoints = _halted_endpoints(serve, refused_url)
+    common = {"endpoints": endpoints, "retries": 0}
+    window = {"halt_window": 0.6, "poll_interval": 0.2}
+    probe = run_module(fleet_probe, dict(common, **window))
+    assert probe["_rc"] == 0 and probe["changed"] is False
+    assert _settled(probe["chain"]) == _settled(run_module(chain_status, dict(common, **window)))
+    assert _settled(probe["consensus"]) == _settled(run_module(consensus_state, common))
+    assert _settled(probe["peers"]) == _settled(run_module(peer_count, common))
+    assert probe["chain"]["summary"]["halted"] is True
+    assert sorted(a["name"] for a in probe["consensus"]["absent"]) == ["validator3", "validator4"]
+
+
+def test_fleet_probe_does_not_ask_again_for_votes_and_peers_what_the_chain_reading_could_not_read(serve, run_module, refused_url):
+    endpoints = _halted_endpoints(serve, refused_url)
+    probe = run_module(fleet_probe, {"endpoints": endpoints, "retries": 0, "halt_window": 0.4, "poll_interval": 0.2})
+    chain_error = dict((n["name"], n["error"]) for n in probe["chain"]["nodes"])["validator3"]
+    assert "connection refused" in chain_error
+    views = dict((v["name"], v) for v in probe["consensus"]["views"])
+    peers = dict((n["name"], n) for n in probe["peers"]["nodes"])
+    assert views["validator3"]["error"] == peers["validator3"]["error"] == "not asked again in this run: %s" % chain_error
+    assert views["validator1"]["reachable"] is True and peers["validator1"]["n_peers"] is not None
+
+
+def test_fleet_probe_refuses_a_bad_min_peers_before_asking_any_node(serve, run_module):
+    node = serve("halted", "validator1")
+    result = run_module(fleet_probe, {"endpoints": [node.url], "min_peers": -1})
+    assert result["failed"] is True and "min_peers=-1 must be 0 or more" in result["msg"]
+    assert node.requests == [], "nothing was asked"
 
 
 @pytest.mark.parametrize("module, args, message", [
