@@ -45,7 +45,7 @@ options:
     type: float
     default: 30
   max_blocks_behind:
-    description: Nodes more than this many blocks below the highest height are listed in RV(chain.summary.behind).
+    description: Nodes more than this many blocks below the highest height are listed in C(chain.summary.behind).
     type: int
     default: 10
   settle_time:
@@ -59,7 +59,7 @@ options:
     type: dict
     default: {}
   min_peers:
-    description: Nodes with fewer peers are listed in RV(peers.summary.below_min).
+    description: Nodes with fewer peers are listed in C(peers.summary.below_min).
     type: int
     default: 2
   compare_islands:

@@ -99,50 +99,11 @@ requests:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.virtengine.incident_response.plugins.module_utils._saas_http import SaasClient, SaasError, outcome, saas_argument_spec
-
-
-def event_body(params):
-    """The Events API v2 request: routing_key, event_action, dedup_key, and a payload for triggers."""
-    body = {"routing_key": params["routing_key"], "event_action": params["event_action"], "dedup_key": params["dedup_key"]}
-    if params["event_action"] == "trigger":
-        body["payload"] = {"summary": params["summary"][:1024], "source": params["source"], "severity": params["severity"],
-                           "custom_details": params["custom_details"]}
-    return body
+from ansible_collections.virtengine.incident_response.plugins.module_utils._incident_comms import PAGERDUTY_SPEC, run_one
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=saas_argument_spec(
-            "https://events.pagerduty.com",
-            routing_key=dict(type="str", default="", no_log=True),
-            event_action=dict(type="str", required=True, choices=["trigger", "acknowledge", "resolve"]),
-            dedup_key=dict(type="str", required=True, no_log=False),
-            summary=dict(type="str", default=""),
-            source=dict(type="str", default="virtengine.incident_response"),
-            severity=dict(type="str", default="critical", choices=["critical", "error", "warning", "info"]),
-            custom_details=dict(type="dict", default={}),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    if params["event_action"] == "trigger" and not params["summary"]:
-        module.fail_json(msg="summary is empty: PagerDuty needs a summary to trigger an alert (e.g. 'SEV-1 Chain halted')")
-    if not params["dedup_key"]:
-        module.fail_json(msg="dedup_key is empty: give the incident id, e.g. INC-20260127-001")
-    client = SaasClient("pagerduty", params, "" if module.check_mode else params["routing_key"])
-    errors, dedup_key = [], params["dedup_key"]
-    try:
-        answer = client.call("POST", "/v2/enqueue", event_body(params))
-        if answer is not None:
-            if answer.get("status") != "success":
-                raise SaasError("api", "pagerduty: %s (%s)" % (answer.get("message"), "; ".join(answer.get("errors", []))))
-            dedup_key = answer.get("dedup_key", dedup_key)
-    except SaasError as exc:
-        errors.append(outcome(client, params["event_action"], exc, dedup_key=dedup_key))
-    module.exit_json(changed=not errors and not client.dry_run, ok=not errors, dry_run=client.dry_run, dedup_key=dedup_key,
-                     errors=errors, requests=client.sent, attempts=client.attempts, rate_limited=client.rate_limited)
+    run_one(AnsibleModule(argument_spec=PAGERDUTY_SPEC, supports_check_mode=True), "pagerduty")
 
 
 if __name__ == "__main__":

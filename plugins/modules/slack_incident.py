@@ -92,69 +92,12 @@ requests:
   elements: dict
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.virtengine.incident_response.plugins.module_utils._saas_http import SaasClient, SaasError, outcome, saas_argument_spec
-
-CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
-
-
-def slack_call(client, method, body):
-    """Slack answers HTTP 200 with ``ok: false`` for API errors such as invalid_auth or name_taken."""
-    answer = client.call("POST", "/" + method, body)
-    if answer is not None and not answer.get("ok"):
-        error = answer.get("error", "unknown_error")
-        kind = "auth" if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "missing_scope") else "api"
-        raise SaasError(kind, "slack: %s answered %s" % (method, error))
-    return answer or {}
+from ansible_collections.virtengine.incident_response.plugins.module_utils._incident_comms import SLACK_SPEC, run_one
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=saas_argument_spec(
-            "https://slack.com/api",
-            token=dict(type="str", default="", no_log=True),
-            create_channel=dict(type="str"),
-            channels=dict(type="list", elements="str", default=[]),
-            text=dict(type="str", default=""),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    name = params["create_channel"]
-    if name is not None and not CHANNEL_NAME.match(name):
-        module.fail_json(msg="create_channel=%r is not a valid Slack channel name: use lower case letters, digits, hyphens and "
-                             "underscores, at most 80 characters (the channel_name filter builds one)" % name)
-    if params["channels"] and not params["text"]:
-        module.fail_json(msg="text is empty: give the message to post to %s" % ", ".join(params["channels"]))
-    client = SaasClient("slack", params, "" if module.check_mode else params["token"],
-                        auth_header="Bearer %s" % params["token"])
-    errors, posted, channel_id = [], [], None
-    targets = list(params["channels"])
-    if name:
-        try:
-            answer = slack_call(client, "conversations.create", {"name": name, "is_private": False})
-            channel_id = answer.get("channel", {}).get("id")
-        except SaasError as exc:
-            errors.append(outcome(client, "conversations.create", exc, channel=name))
-            # A taken name is usually this incident's channel from an earlier run: post there by name.
-            usable = "name_taken" in str(exc)
-        else:
-            usable = True
-        if usable:
-            targets.insert(0, channel_id or "#" + name)
-    if params["text"]:
-        for channel in targets:
-            try:
-                slack_call(client, "chat.postMessage", {"channel": channel, "text": params["text"]})
-                posted.append(channel)
-            except SaasError as exc:
-                errors.append(outcome(client, "chat.postMessage", exc, channel=channel))
-    module.exit_json(changed=bool(posted or channel_id) and not client.dry_run, ok=not errors, dry_run=client.dry_run,
-                     channel_id=channel_id, channel_name=name, posted=posted, errors=errors, requests=client.sent,
-                     attempts=client.attempts, rate_limited=client.rate_limited)
+    run_one(AnsibleModule(argument_spec=SLACK_SPEC, supports_check_mode=True), "slack")
 
 
 if __name__ == "__main__":

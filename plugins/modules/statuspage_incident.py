@@ -110,63 +110,11 @@ requests:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.virtengine.incident_response.plugins.module_utils._saas_http import SaasClient, SaasError, outcome, saas_argument_spec
-
-COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
-
-
-def incident_body(params):
-    incident = {"status": params["status"], "body": params["body"]}
-    if params["name"]:
-        incident["name"] = params["name"]
-    if params["impact_override"]:
-        incident["impact_override"] = params["impact_override"]
-    if params["components"]:
-        incident["component_ids"] = sorted(params["components"])
-        incident["components"] = params["components"]
-    return {"incident": incident}
+from ansible_collections.virtengine.incident_response.plugins.module_utils._incident_comms import STATUSPAGE_SPEC, run_one
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=saas_argument_spec(
-            "https://api.statuspage.io",
-            api_key=dict(type="str", default="", no_log=True),
-            page_id=dict(type="str", required=True),
-            incident_id=dict(type="str"),
-            name=dict(type="str", default=""),
-            status=dict(type="str", default="investigating", choices=["investigating", "identified", "monitoring", "resolved"]),
-            body=dict(type="str", default=""),
-            impact_override=dict(type="str", choices=["none", "minor", "major", "critical"]),
-            components=dict(type="dict", default={}),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    if not params["incident_id"] and not params["name"]:
-        module.fail_json(msg="name is empty: a new Statuspage incident needs a title (or give incident_id to update one)")
-    bad = dict((c, s) for c, s in params["components"].items() if s not in COMPONENT_STATUSES)
-    if bad:
-        module.fail_json(msg="components %s: the status must be one of %s" % (bad, ", ".join(COMPONENT_STATUSES)))
-    client = SaasClient("statuspage", params, "" if module.check_mode else params["api_key"],
-                        auth_header="OAuth %s" % params["api_key"])
-    path = "/v1/pages/%s/incidents" % params["page_id"]
-    method, operation = "POST", "create"
-    if params["incident_id"]:
-        path, method, operation = path + "/" + params["incident_id"], "PATCH", "resolve" if params["status"] == "resolved" else "update"
-    errors, incident_id, shortlink = [], params["incident_id"], None
-    try:
-        answer = client.call(method, path, incident_body(params))
-        if answer is not None:
-            if "id" not in answer:
-                raise SaasError("api", "statuspage: %s answered without an incident id: %s" % (operation, answer.get("error", answer)))
-            incident_id, shortlink = answer["id"], answer.get("shortlink")
-    except SaasError as exc:
-        errors.append(outcome(client, operation, exc, incident_id=incident_id))
-    module.exit_json(changed=not errors and not client.dry_run, ok=not errors, dry_run=client.dry_run, incident_id=incident_id,
-                     shortlink=shortlink, operation=operation, errors=errors, requests=client.sent, attempts=client.attempts,
-                     rate_limited=client.rate_limited)
+    run_one(AnsibleModule(argument_spec=STATUSPAGE_SPEC, supports_check_mode=True), "statuspage")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The communication modules against the local doubles of Slack, PagerDuty, Statuspage and Jira (saas_doubles.py):
-exact payloads and headers, retries on 429 with Retry-After, clear errors, dry runs, and no token anywhere."""
+exact payloads and headers, retries on 429 with Retry-After, clear errors, dry runs, and no token anywhere; and the
+incident_notify action, which sends one message to all three at once with the same code."""
 
 import json
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 from ansible_collections.community.general.plugins.modules import jira
 
+from ansible_collections.virtengine.incident_response.plugins.action.incident_notify import notify
 from ansible_collections.virtengine.incident_response.plugins.modules import pagerduty_event, slack_incident, statuspage_incident
 from ansible_collections.virtengine.incident_response.tests.unit.saas_doubles import SaasDoubles
 
@@ -211,3 +213,46 @@ def test_jira_issue_for_an_action_item_through_community_general(run_module, dou
     assert call["body"] == {"fields": {"project": {"key": "SRE"}, "summary": "[INC-20260127-001] Alert on stalled heights",
                                        "issuetype": {"name": "Task"}, "description": "Owner: alice", "duedate": "2026-02-03",
                                        "labels": ["INC-20260127-001", "P0"]}}
+
+
+def _messages(doubles, tmp_path):
+    outbox = str(tmp_path / "outbox.jsonl")
+    return {
+        "slack": {"api_url": doubles.url + "/api", "token": SLACK_TOKEN, "create_channel": "inc-20261130-chain-halted",
+                  "channels": ["#incident-response"], "text": "@here INCIDENT DECLARED INC-20261130-001", "outbox": outbox},
+        "pagerduty": {"api_url": doubles.url, "routing_key": PD_KEY, "event_action": "trigger", "dedup_key": "INC-20261130-001",
+                      "summary": "SEV-1 Chain halted", "outbox": outbox},
+        "statuspage": {"api_url": doubles.url, "api_key": SP_KEY, "page_id": "pg1", "name": "Chain halted", "outbox": outbox},
+    }
+
+
+def test_incident_notify_sends_to_the_three_services_what_their_modules_send(doubles, tmp_path):
+    sent = notify(_messages(doubles, tmp_path), check_mode=False)
+    assert sorted(sent) == ["pagerduty", "slack", "statuspage"]
+    assert all(one["ok"] and one["changed"] and not one["dry_run"] for one in sent.values())
+    assert sent["slack"]["channel_id"] == doubles.channels["inc-20261130-chain-halted"]["id"]
+    assert [c["body"]["dedup_key"] for c in doubles.calls("/v2/enqueue")] == ["INC-20261130-001"]
+    assert sent["statuspage"]["incident_id"] in doubles.incidents
+    assert len(doubles.calls("/api/chat.postMessage")) == 2
+    _no_secret(sent)
+
+
+def test_incident_notify_reports_a_bad_option_as_that_service_s_error_and_sends_the_others(doubles, tmp_path):
+    messages = _messages(doubles, tmp_path)
+    messages["slack"]["create_channel"] = "Inc 2026 Chain Halted"
+    del messages["pagerduty"]["dedup_key"]
+    sent = notify(messages, check_mode=False)
+    assert not sent["slack"]["ok"] and sent["slack"]["errors"][0]["error_kind"] == "arguments"
+    assert "create_channel='Inc 2026 Chain Halted' is not a valid Slack channel name" in sent["slack"]["errors"][0]["error"]
+    assert not sent["pagerduty"]["ok"] and "dedup_key" in sent["pagerduty"]["errors"][0]["error"]
+    assert doubles.calls("/api/conversations.create") == [] and doubles.calls("/v2/enqueue") == []
+    assert sent["statuspage"]["ok"], "the service whose options are right is still sent"
+    _no_secret(sent)
+
+
+def test_incident_notify_in_check_mode_sends_nothing_and_writes_the_outbox_in_service_order(doubles, tmp_path):
+    sent = notify(_messages(doubles, tmp_path), check_mode=True)
+    assert doubles.requests == [] and all(one["dry_run"] and one["ok"] and not one["changed"] for one in sent.values())
+    outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
+    assert [o["service"] for o in outbox] == ["slack", "slack", "slack", "pagerduty", "statuspage"]
+    _no_secret(sent, (tmp_path / "outbox.jsonl").read_text())
