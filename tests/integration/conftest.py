@@ -177,6 +177,19 @@ def run_playbook(playbook, *args, inventory=INVENTORY, extra_vars=None, env=None
     return run
 
 
+def run_with_bad_input(playbook, report_dir, extra_vars, never_run, inventory=INVENTORY):
+    """Run a runbook with a bad ``playNNN_*`` value in ``extra_vars`` and check that it failed on localhost alone, in its
+    first play, before any task whose name contains one of ``never_run`` (its probes, its declaration), leaving no
+    incident record and no report in ``report_dir``. Returns the run, for the caller to check the message names the value.
+    """
+    run = run_playbook(playbook, inventory=inventory, extra_vars=extra_vars, env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0
+    assert len(run.doc["plays"]) == 1 and set(run.stats) == {"localhost"}, run.raw[-3000:]
+    assert [task for task in never_run if run.results(task)] == []
+    assert list(report_dir.iterdir()) == [], "no incident record and no report"
+    return run
+
+
 @pytest.fixture
 def module_run(tmp_path):
     """Run one module of the collection on localhost through ansible-playbook; returns its result."""

@@ -11,7 +11,7 @@ import json
 import pytest
 import requests
 
-from conftest import REPO, run_playbook, wait_until as wait
+from conftest import REPO, run_playbook, run_with_bad_input, wait_until as wait
 from provider_lab import ProviderLab
 from virtengine_standin import MarketState, StandinChain
 
@@ -82,6 +82,27 @@ def height(localnet, at_least=1):
         return now if now and now >= at_least else None
 
     return wait("height %d or more on validator1" % at_least, reached, 180)
+
+
+@pytest.fixture
+def unreachable_providers(tmp_path):
+    """localhost and a group providers whose one host SSH cannot reach: a bad value must stop the run before it is tried."""
+    path = tmp_path / "hosts.json"
+    path.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
+                                                                "ansible_python_interpreter": "{{ ansible_playbook_python }}"}},
+                                        "children": {"providers": {"hosts": {"provider1": {"ansible_host": "127.0.0.1", "ansible_port": 1}}}}}}))
+    return path
+
+
+@pytest.mark.parametrize("playbook, bad, said", [
+    (PLAY011, {"play011_spec_limits": {"max_cpu": 4}}, ["play011_spec_limits.max_cpu", "Supported parameters include: max_count"]),
+    (PLAY012, {"play012_rollback_batch": "all"}, ["play012_rollback_batch", "'all'"]),
+])
+def test_bad_input_fails_before_anything_is_probed_or_declared(playbook, bad, said, unreachable_providers, report_dir):
+    # The runbook role's argument spec runs first: a typo must not read the chain, probe the daemons or declare a SEV-2.
+    run = run_with_bad_input(playbook, report_dir, bad, ["Read open orders", "Check every provider daemon's health at once (", "Declare:"],
+                             inventory=unreachable_providers)
+    assert [text for text in said if text not in run.raw] == []
 
 
 def test_play011_backlog_with_no_healthy_provider(lab, localnet, report_dir):
