@@ -8,7 +8,7 @@ import re
 import stat
 from pathlib import Path
 
-from conftest import REPO, run_playbook
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook
 
 PLAYBOOK = REPO / "playbooks" / "play001_chain_halted.yml"
 VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
@@ -40,11 +40,8 @@ def _signing_states(localnet):
 
 def test_bad_input_fails_before_anything_is_probed_or_declared(report_dir):
     # The role's argument spec runs first: a typo must not probe for the halt window, declare a SEV-1 and page anyone.
-    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, play001_scenario="Z"), env={"IR_REPORT_DIR": str(report_dir)})
-    assert run.rc != 0
-    assert "play001_scenario must be one of" in run.raw and "got: Z" in run.raw
-    assert run.results("Read heights") == [] and run.results("Declare:") == []
-    assert list(report_dir.iterdir()) == [], "no incident record and no report"
+    assert_refused_before_anything_ran(PLAYBOOK, dict(FAST, play001_scenario="Z"), report_dir,
+                                       ["play001_scenario must be one of", "got: Z"], ["Read heights", "Declare:"])
 
 
 def test_healthy_chain_changes_nothing(localnet, report_dir):
