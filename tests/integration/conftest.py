@@ -177,19 +177,18 @@ def run_playbook(playbook, *args, inventory=INVENTORY, extra_vars=None, env=None
     return run
 
 
-
-def assert_refused_before_anything_ran(playbook, bad_vars, report_dir, names, not_run, inventory=INVENTORY):
+def assert_refused_before_anything_ran(playbook, bad_vars, report_dir, names, not_run):
     """Run ``playbook`` with a bad runbook setting: it must fail (the role's argument spec, in the first play), every
     string of ``names`` (the variable, the bad value) must be in the output, no task whose name contains one of
     ``not_run`` (the probes, "Declare:") may have run, and ``report_dir`` must stay empty: no incident, no report."""
-    run = run_playbook(playbook, inventory=inventory, extra_vars=bad_vars, env={"IR_REPORT_DIR": str(report_dir)})
+    run = run_playbook(playbook, extra_vars=bad_vars, env={"IR_REPORT_DIR": str(report_dir)})
     assert run.rc != 0, run.raw[-3000:]
     for name in names:
         assert name in run.raw, "%r not in the failure:\n%s" % (name, run.raw[-3000:])
     for task in not_run:
         assert run.results(task) == [], "%r ran" % task
     assert list(report_dir.iterdir()) == [], "no incident record and no report"
-    return run
+
 
 @pytest.fixture
 def module_run(tmp_path):

@@ -22,6 +22,8 @@ RELEASED = set((yaml.safe_load((ROOT / "changelogs" / "changelog.yaml").read_tex
 KNOWN_VERSIONS = RELEASED | {GALAXY["version"]}
 # A playbook that configures AWX itself runs from an admin's machine with awx.awx; incident runs never need it.
 ADMIN_PLAYBOOKS = {"awx_configure.yml"}
+# The knobs a runbook role takes under the runbook's name, and the collection-wide ones it reads.
+RUNBOOK_KNOB = re.compile(r"^(play(sec)?[0-9]{3}|ir)_")
 
 
 def _python_documentation(path):
@@ -80,10 +82,6 @@ def test_role_entry_points_say_when_they_were_added(spec):
         assert str(entry_point.get("version_added")) in KNOWN_VERSIONS, "%s entry point %s: version_added" % (spec, name)
 
 
-
-RUNBOOK_KNOB = re.compile(r"^(play(sec)?[0-9]{3}|ir)_")
-
-
 @pytest.mark.parametrize("defaults", sorted(p for p in (ROOT / "roles").glob("*/defaults/main.yml")
                                             if re.search(r"^play(sec)?[0-9]{3}_", p.read_text(), re.M)), ids=lambda p: p.parts[-3])
 def test_runbook_role_validates_every_knob(defaults):
@@ -97,6 +95,7 @@ def test_runbook_role_validates_every_knob(defaults):
         for knob, option in (entry_point.get("options") or {}).items():
             if knob in knobs:
                 assert option.get("default", knobs[knob]) == knobs[knob], "%s: %s's default differs in %s" % (defaults, knob, name)
+
 
 def test_fragments_leave_new_plugins_and_roles_to_antsibull_changelog():
     """antsibull-changelog lists new modules, plugins and roles from version_added; a fragment announcing one
