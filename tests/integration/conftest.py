@@ -177,15 +177,18 @@ def run_playbook(playbook, *args, inventory=INVENTORY, extra_vars=None, env=None
     return run
 
 
-def run_with_bad_input(playbook, report_dir, extra_vars, never_run, inventory=INVENTORY):
-    """Run a runbook with a bad ``playNNN_*`` value in ``extra_vars`` and check that it failed on localhost alone, in its
-    first play, before any task whose name contains one of ``never_run`` (its probes, its declaration), leaving no
-    incident record and no report in ``report_dir``. Returns the run, for the caller to check the message names the value.
-    """
-    run = run_playbook(playbook, inventory=inventory, extra_vars=extra_vars, env={"IR_REPORT_DIR": str(report_dir)})
-    assert run.rc != 0
+def assert_refused_before_anything_ran(playbook, bad_vars, report_dir, names, not_run, inventory=INVENTORY):
+    """Run ``playbook`` with a bad runbook setting: it must fail on localhost alone, in its first play (the role's
+    argument spec), every string of ``names`` (the variable, the bad value) must be in the output, no task whose name
+    contains one of ``not_run`` (the probes, "Declare:") may have run, and ``report_dir`` must stay empty: no incident,
+    no report. Returns the run."""
+    run = run_playbook(playbook, inventory=inventory, extra_vars=bad_vars, env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0, run.raw[-3000:]
     assert len(run.doc["plays"]) == 1 and set(run.stats) == {"localhost"}, run.raw[-3000:]
-    assert [task for task in never_run if run.results(task)] == []
+    for name in names:
+        assert name in run.raw, "%r not in the failure:\n%s" % (name, run.raw[-3000:])
+    for task in not_run:
+        assert run.results(task) == [], "%r ran" % task
     assert list(report_dir.iterdir()) == [], "no incident record and no report"
     return run
 

@@ -8,7 +8,7 @@ import re
 import stat
 from pathlib import Path
 
-from conftest import REPO, run_playbook, run_with_bad_input
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook
 
 PLAYBOOK = REPO / "playbooks" / "play001_chain_halted.yml"
 VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
@@ -40,8 +40,8 @@ def _signing_states(localnet):
 
 def test_bad_input_fails_before_anything_is_probed_or_declared(report_dir):
     # The role's argument spec runs first: a typo must not probe for the halt window, declare a SEV-1 and page anyone.
-    run = run_with_bad_input(PLAYBOOK, report_dir, dict(FAST, play001_scenario="Z"), ["Read heights", "Declare:"])
-    assert "play001_scenario must be one of" in run.raw and "got: Z" in run.raw
+    assert_refused_before_anything_ran(PLAYBOOK, dict(FAST, play001_scenario="Z"), report_dir,
+                                       ["play001_scenario must be one of", "got: Z"], ["Read heights", "Declare:"])
 
 
 def test_healthy_chain_changes_nothing(localnet, report_dir):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import REPO, run_playbook, run_with_bad_input, wait_until
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook, wait_until
 
 PLAYBOOK = REPO / "playbooks" / "play002_network_partition.yml"
 FAST = {"play002_halt_window": 6}
@@ -50,8 +50,8 @@ def _changed(run):
 
 
 def test_bad_input_fails_before_anything_is_probed_or_declared(report_dir):
-    run = run_with_bad_input(PLAYBOOK, report_dir, dict(FAST, play002_min_peers="two"), ["Read heights", "Declare:"])
-    assert "play002_min_peers" in run.raw and "'two'" in run.raw
+    assert_refused_before_anything_ran(PLAYBOOK, dict(FAST, play002_min_peers="two"), report_dir,
+                                       ["play002_min_peers", "'two'"], ["Read heights", "Declare:"])
 
 
 def test_two_against_three_halts_reports_both_islands_and_heals(localnet, report_dir):

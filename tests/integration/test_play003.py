@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import REPO, run_playbook
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook
 from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
 from virtengine_standin import StandinChain
 
@@ -35,6 +35,12 @@ def _run(lab, report_dir, tmp_path, **extra):
                        env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
     assert run.rc == 0, run.raw[-4000:]
     return run
+
+
+def test_bad_input_fails_before_anything_is_declared_or_captured(report_dir):
+    # An unexpanded shell substitution: the argument spec names it in the first play; no SEV-1 page, no evidence run.
+    assert_refused_before_anything_ran(PLAYBOOK, {"play003_core_dump_pid": "$(pidof virtengine)"}, report_dir,
+                                       ["play003_core_dump_pid", "$(pidof virtengine)"], ["Declare:", "Capture the evidence"])
 
 
 def test_report_and_evidence_without_isolation(lab, report_dir, tmp_path):

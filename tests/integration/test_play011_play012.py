@@ -11,7 +11,7 @@ import json
 import pytest
 import requests
 
-from conftest import REPO, run_playbook, run_with_bad_input, wait_until as wait
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook, wait_until as wait
 from provider_lab import ProviderLab
 from virtengine_standin import MarketState, StandinChain
 
@@ -100,9 +100,8 @@ def unreachable_providers(tmp_path):
 ])
 def test_bad_input_fails_before_anything_is_probed_or_declared(playbook, bad, said, unreachable_providers, report_dir):
     # The runbook role's argument spec runs first: a typo must not read the chain, probe the daemons or declare a SEV-2.
-    run = run_with_bad_input(playbook, report_dir, bad, ["Read open orders", "Check every provider daemon's health at once (", "Declare:"],
-                             inventory=unreachable_providers)
-    assert [text for text in said if text not in run.raw] == []
+    assert_refused_before_anything_ran(playbook, bad, report_dir, said, ["Read open orders", "Check every provider daemon's health at once (", "Declare:"],
+                                       inventory=unreachable_providers)
 
 
 def test_play011_backlog_with_no_healthy_provider(lab, localnet, report_dir):

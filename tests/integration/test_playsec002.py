@@ -5,7 +5,7 @@
 import json
 
 import pytest
-from conftest import REPO, run_playbook, wait_until
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook, wait_until
 from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
 
 PLAYBOOK = REPO / "playbooks" / "playsec002_unauthorized_access.yml"
@@ -34,6 +34,35 @@ def _attack(lab):
         assert lab.ssh(CONTROLLER_IP, "operatr%d" % number, "wrong_key") != 0
     assert lab.ssh(ATTACKER_IP, "root", "client_key") == 0
     wait_until("sshd logged the login", lambda: "Accepted publickey for root from %s" % ATTACKER_IP in lab.log.read_text(), 10)
+
+
+def test_bad_input_fails_before_any_log_is_read(report_dir):
+    # Checked once, on localhost, in the first play: no host's log is read, nothing is declared.
+    assert_refused_before_anything_ran(PLAYBOOK, {"playsec002_auth_source": "syslog"}, report_dir,
+                                       ["playsec002_auth_source must be one of", "got: syslog"], ["Count attempts", "Declare:"])
+
+
+def test_an_earlier_playbooks_incident_is_not_this_runs(tmp_path, report_dir, localhost_inventory):
+    """Imported after a playbook that declared an incident (a site playbook, Molecule's converge), a run that finds no
+    attempt declares nothing: its report names no incident and goes into no incident's directory."""
+    auth_log = tmp_path / "auth.log"
+    auth_log.write_text("")
+    site = tmp_path / "site.yml"
+    site.write_text(json.dumps([
+        {"name": "An earlier runbook declares its incident", "hosts": "localhost", "gather_facts": False,
+         "tasks": [{"name": "Declare the earlier incident", "ansible.builtin.include_role": {"name": "virtengine.incident_response.incident"},
+                    "vars": {"incident_title": "Earlier runbook", "incident_severity": "SEV-2"}}]},
+        {"name": "PLAY-SEC-002 in the same run", "ansible.builtin.import_playbook": str(PLAYBOOK)}]))
+    run = run_playbook(site, inventory=localhost_inventory,
+                       extra_vars={"playsec002_hosts": "localhost", "playsec002_auth_source": "file", "playsec002_auth_logs": [str(auth_log)],
+                                   "ir_report_dir": str(report_dir)},
+                       env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert run.rc == 0, run.raw[-3000:]
+    (earlier,) = sorted((report_dir / "incidents").glob("INC-*"))
+    report = json.loads(sorted(report_dir.glob("*-playsec002.json"))[0].read_text())
+    assert report["verdict"] == "no offender" and report["summary"]["incident"] == "-"
+    assert earlier.name not in report["title"] and not [f for f in report["findings"] if earlier.name in f]
+    assert list((earlier / "reports").glob("*-playsec002.*")) == [], "the report was copied into the earlier incident"
 
 
 def test_detects_escalates_and_blocks_only_when_confirmed(lab, tmp_path, report_dir):

@@ -22,6 +22,8 @@ RELEASED = set((yaml.safe_load((ROOT / "changelogs" / "changelog.yaml").read_tex
 KNOWN_VERSIONS = RELEASED | {GALAXY["version"]}
 # A playbook that configures AWX itself runs from an admin's machine with awx.awx; incident runs never need it.
 ADMIN_PLAYBOOKS = {"awx_configure.yml"}
+# The knobs a runbook role takes under the runbook's name, and the collection-wide ones it reads.
+RUNBOOK_KNOB = re.compile(r"^(play(sec)?[0-9]{3}|ir)_")
 
 
 def _python_documentation(path):
@@ -78,6 +80,21 @@ def test_role_entry_points_say_when_they_were_added(spec):
     for name, entry_point in yaml.safe_load(spec.read_text())["argument_specs"].items():
         assert entry_point.get("short_description"), "%s entry point %s has no short_description" % (spec, name)
         assert str(entry_point.get("version_added")) in KNOWN_VERSIONS, "%s entry point %s: version_added" % (spec, name)
+
+
+@pytest.mark.parametrize("defaults", sorted(p for p in (ROOT / "roles").glob("*/defaults/main.yml")
+                                            if re.search(r"^play(sec)?[0-9]{3}_", p.read_text(), re.M)), ids=lambda p: p.parts[-3])
+def test_runbook_role_validates_every_knob(defaults):
+    """A runbook role's argument spec validates every playNNN_* / playsecNNN_* / ir_* default of defaults/main.yml,
+    with the same default wherever it states one (the spec documents the defaults; defaults/main.yml sets them)."""
+    knobs = dict((name, value) for name, value in yaml.safe_load(defaults.read_text()).items() if RUNBOOK_KNOB.match(name))
+    entry_points = yaml.safe_load((defaults.parents[1] / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    validated = set(knob for entry_point in entry_points.values() for knob in entry_point.get("options") or {})
+    assert sorted(set(knobs) - validated) == [], "%s: not in the argument spec" % defaults
+    for name, entry_point in entry_points.items():
+        for knob, option in (entry_point.get("options") or {}).items():
+            if knob in knobs:
+                assert option.get("default", knobs[knob]) == knobs[knob], "%s: %s's default differs in %s" % (defaults, knob, name)
 
 
 def test_fragments_leave_new_plugins_and_roles_to_antsibull_changelog():
