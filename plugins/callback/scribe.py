@@ -23,6 +23,9 @@ description:
     token-looking strings are replaced by C(********) everywhere.
   - A run that never declares or opens an incident writes nothing, so enabling it in C(callbacks_enabled) changes
     nothing for other playbooks.
+  - Playbooks imported one after another into one run each start with the gate's C(begin), which sets
+    C(incident_record) to C({}) and empties C(gate_log). The scribe then stops writing into the earlier incident and
+    counts the gate decisions again, so a later runbook's tasks and decisions go into its own incident, or nowhere.
 author:
   - VirtEngine SRE Team (@virtengine)
 requirements:
@@ -70,6 +73,13 @@ class CallbackModule(CallbackBase):
         extra = getattr(manager, "extra_vars", {}) or {}
         self.secrets = sorted(set(self.secrets + [str(v) for k, v in extra.items() if SECRET_KEY.search(str(k)) and v]))
 
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        # Every runbook's first task includes the gate's begin (tests/unit/test_gate.py checks it): a later runbook
+        # of the same run starts here, with no incident yet; its tasks wait for its own incident.
+        args = task.args or {}
+        if task.action.split(".")[-1] == "include_role" and args.get("tasks_from") == "begin" and str(args.get("name", "")).endswith("gate"):
+            self.directory = None
+
     def v2_runner_on_start(self, host, task):
         self.started[(host.get_name(), task._uuid)] = stamp(utc_now())
 
@@ -104,6 +114,8 @@ class CallbackModule(CallbackBase):
         entry["at"] = entry["start"] or entry["end"]
         self._write(entry)
         gate_log = facts.get("gate_log")
+        if isinstance(gate_log, list) and len(gate_log) < self.gate_seen:
+            self.gate_seen = 0  # the gate's begin: a later runbook of the same run starts its record again
         if isinstance(gate_log, list) and len(gate_log) > self.gate_seen:
             for decision in gate_log[self.gate_seen:]:
                 self._write({"kind": "gate", "run": self.run, "at": decision.get("at"), "action": decision.get("action"),

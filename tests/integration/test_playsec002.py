@@ -63,6 +63,10 @@ def test_an_earlier_playbooks_incident_is_not_this_runs(tmp_path, report_dir, lo
     assert report["verdict"] == "no offender" and report["summary"]["incident"] == "-"
     assert earlier.name not in report["title"] and not [f for f in report["findings"] if earlier.name in f]
     assert list((earlier / "reports").glob("*-playsec002.*")) == [], "the report was copied into the earlier incident"
+    timeline = [json.loads(line) for line in (earlier / "timeline.jsonl").read_text().splitlines()]
+    plays = set(entry.get("play") for entry in timeline if entry.get("kind") == "task")
+    assert "An earlier runbook declares its incident" in plays, "the scribe recorded the earlier runbook"
+    assert [play for play in plays if play and play.startswith("PLAY-SEC-002")] == [], "the scribe wrote this run into the earlier incident"
 
 
 def test_detects_escalates_and_blocks_only_when_confirmed(lab, tmp_path, report_dir):
