@@ -18,6 +18,12 @@ import os
 import time
 
 # The properties node_service_info asks systemd for (systemctl show prints them in its own order).
+# The options of every module that asks the service manager (documented by the service_manager doc fragment).
+SERVICE_MANAGER_SPEC = dict(
+    manager=dict(type="str", choices=["systemd", "supervisor"], default="systemd"),
+    supervisor_config=dict(type="path"),
+    at=dict(type="float"),
+)
 SYSTEMD_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "MainPID", "ExecMainStartTimestamp", "NRestarts")
 # supervisorctl's process states (supervisor.states.ProcessStates).
 SUPERVISOR_STATES = ("STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "UNKNOWN")

@@ -24,6 +24,7 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.read_only
+  - virtengine.incident_response.service_manager
 options:
   read:
     description: What to read.
@@ -35,17 +36,6 @@ options:
     description: The systemd unit or supervisor program.
     type: str
     default: virtengine
-  manager:
-    description: The service manager that runs it.
-    type: str
-    choices: [systemd, supervisor]
-    default: systemd
-  supervisor_config:
-    description: With O(manager=supervisor), the configuration file for C(supervisorctl -c); omitted, its default.
-    type: path
-  at:
-    description: The agreed moment of a coordinated change (epoch seconds); see M(virtengine.incident_response.node_service_info).
-    type: float
   log_source:
     description: V(journald) reads the journal of O(log_unit); V(file) reads the end of O(log_path).
     type: str
@@ -156,7 +146,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_node_log
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
 from ansible_collections.virtengine.incident_response.plugins.module_utils._node_binary import read_binary, upgrade_named_by_logs
-from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import read_service
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import SERVICE_MANAGER_SPEC, read_service
 
 
 def main():
@@ -164,9 +154,6 @@ def main():
         argument_spec=dict(
             read=dict(type="list", elements="str", choices=["service", "logs", "binary"], default=["service"]),
             service_name=dict(type="str", default="virtengine"),
-            manager=dict(type="str", choices=["systemd", "supervisor"], default="systemd"),
-            supervisor_config=dict(type="path"),
-            at=dict(type="float"),
             log_source=dict(type="str", choices=["journald", "file"], default="journald"),
             log_unit=dict(type="str"),
             log_path=dict(type="path"),
@@ -175,6 +162,7 @@ def main():
             binary=dict(type="str", default="virtengine"),
             upgrade_name=dict(type="str", default=""),
             cosmovisor_dir=dict(type="path", default="~/.virtengine/cosmovisor"),
+            **SERVICE_MANAGER_SPEC
         ),
         supports_check_mode=True,
     )

@@ -26,6 +26,7 @@ author:
   - VirtEngine SRE Team (@virtengine)
 extends_documentation_fragment:
   - virtengine.incident_response.read_only
+  - virtengine.incident_response.service_manager
 options:
   names:
     description: The systemd units or supervisor programs to read.
@@ -33,20 +34,6 @@ options:
     elements: str
     required: true
     aliases: [name]
-  manager:
-    description: The service manager that runs them.
-    type: str
-    choices: [systemd, supervisor]
-    default: systemd
-  supervisor_config:
-    description: With O(manager=supervisor), the configuration file for C(supervisorctl -c); omitted, its default.
-    type: path
-  at:
-    description:
-      - The agreed moment of a coordinated change (epoch seconds, the host's clock, as the C(node_service) role's
-        C(node_service_at)). Each record then says how long after it the main process started
-        (RV(services[].started_after_at_seconds)), so a restart "at the same moment" can be checked on every host.
-    type: float
 notes:
   - Reading a unit's properties needs no privileges under systemd; supervisor's socket may belong to one user.
 """
@@ -136,16 +123,14 @@ services:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import read_service
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import SERVICE_MANAGER_SPEC, read_service
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             names=dict(type="list", elements="str", required=True, aliases=["name"]),
-            manager=dict(type="str", choices=["systemd", "supervisor"], default="systemd"),
-            supervisor_config=dict(type="path"),
-            at=dict(type="float"),
+            **SERVICE_MANAGER_SPEC
         ),
         supports_check_mode=True,
     )
