@@ -15,6 +15,8 @@ description:
     (JSON extra vars, AWX surveys, EDA); this returns the names as a list, trimmed, without empty entries.
   - An entry may be C(action@fingerprint) (a plan-bound approval, see the C(gate) role); only the action's name is
     returned. A fingerprint that is not 16 hex digits, or one action named with two fingerprints, is an error.
+  - So is a name no gate of the collection asks for (a typo such as C(coordinated_restrat) would approve nothing);
+    the error lists the gated actions. Runbooks apply this filter first, before anything is probed or declared.
 options:
   _input:
     description: The value of C(ir_confirm) (or nothing).
@@ -37,12 +39,14 @@ _value:
 
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import GateError, parse_confirmations
+from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import GateError, check_known, parse_confirmations
 
 
 def confirmed_actions(value):
     try:
-        return list(parse_confirmations(value))
+        confirmations = parse_confirmations(value)
+        check_known(confirmations)
+        return list(confirmations)
     except GateError as error:
         raise AnsibleFilterError(str(error))
 

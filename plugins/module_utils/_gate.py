@@ -34,6 +34,16 @@ FINGERPRINT_RE = re.compile(r"^[0-9a-f]{%d}$" % FINGERPRINT_LENGTH)
 BY_HOST = "by_host"
 
 
+# Every action a gate of this collection asks to confirm (tests/unit/test_gate.py checks this list against the roles
+# and playbooks both ways). An ir_confirm entry naming anything else is a typo, and a typo approves nothing.
+GATED_ACTIONS = frozenset((
+    "block_addresses", "coordinated_restart", "diverged_resync", "isolate_hosts", "minority_resync", "model_replace",
+    "node_restart", "peer_reset", "provider_binary_rollback", "provider_restart", "raise_auth_logging",
+    "raise_connection_limit", "revoke_key", "rollback_binary", "rollback_deployment", "rolling_restart",
+    "sidecar_restart", "snapshot_restore", "state_rollback", "state_sync", "terminate_queries", "upgrade_switch",
+))
+
+
 class GateError(ValueError):
     """Unusable input to the gate (a bug in the caller or a malformed ir_confirm / ir_plans)."""
 
@@ -97,6 +107,14 @@ def parse_confirmations(ir_confirm):
                 action, confirmed[action] or "any plan", fingerprint or "any plan"))
         confirmed[action] = fingerprint
     return confirmed
+
+
+def check_known(confirmations):
+    """Raise GateError naming the entries of ``confirmations`` (``{action: fingerprint}``) no gate asks for."""
+    unknown = sorted(set(confirmations) - GATED_ACTIONS)
+    if unknown:
+        raise GateError("ir_confirm names %s, which no gate of this collection asks for (a typo approves nothing, so the run "
+                        "would ask again or stop): the gated actions are %s" % (", ".join(unknown), ", ".join(sorted(GATED_ACTIONS))))
 
 
 def _flatten(value, prefix=""):

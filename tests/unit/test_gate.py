@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.virtengine.incident_response.plugins.filter.confirmed_actions import confirmed_actions
 from ansible_collections.virtengine.incident_response.plugins.filter.gate_refusals import gate_refusals
 from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import (
-    GateError, check_approval, gate_verdict, parse_confirmations, plan_changes, plan_fingerprint)
+    GATED_ACTIONS, GateError, check_approval, gate_verdict, parse_confirmations, plan_changes, plan_fingerprint)
 
 VALIDATORS = ["validator1", "validator2", "validator3", "validator4"]
 
@@ -64,11 +64,11 @@ def test_bad_ir_confirm_is_named(bad):
 
 
 def test_confirmed_actions_keeps_plain_names_and_drops_fingerprints():
-    assert confirmed_actions("a, b") == ["a", "b"]
-    assert confirmed_actions(["a@0123456789abcdef", "b"]) == ["a", "b"]
+    assert confirmed_actions("peer_reset, state_sync") == ["peer_reset", "state_sync"]
+    assert confirmed_actions(["state_rollback@0123456789abcdef", "peer_reset"]) == ["state_rollback", "peer_reset"]
     assert confirmed_actions(None) == []
     with pytest.raises(AnsibleFilterError, match="16 hex digits"):
-        confirmed_actions("a@zz")
+        confirmed_actions("state_rollback@zz")
 
 
 def test_plain_name_confirms_any_plan_and_a_fingerprint_only_its_plan():
@@ -214,3 +214,24 @@ def test_every_playbook_that_reaches_the_gate_starts_its_run_with_an_empty_gate_
     include = first.get("ansible.builtin.include_role") or first.get("ansible.builtin.import_role") or {}
     assert include == {"name": "virtengine.incident_response.gate", "tasks_from": "begin"}, (
         "%s reaches the gate: its first task must be the gate's begin entry point, found %s" % (playbook.name, first))
+
+
+def test_a_misspelt_action_in_ir_confirm_is_named_with_the_gated_actions():
+    with pytest.raises(AnsibleFilterError, match=r"ir_confirm names coordinated_restrat, which no gate .* coordinated_restart, "):
+        confirmed_actions("coordinated_restrat,state_rollback")
+
+
+# An action is asked for by a role or playbook as gate_action, or through a step role's *_gate option, or (PLAY-021) as
+# one of node_sync's remedies.
+_ASKED = re.compile(r"^\s*(?:gate_action|node_service_gate|node_resync_gate|coordinated_restart_gate):\s*['\"]?([a-z_]+)['\"]?\s*$", re.M)
+
+
+def test_gated_actions_are_exactly_what_the_roles_and_playbooks_ask_to_confirm():
+    texts = [p.read_text() for p in sorted((_COLLECTION / "roles").glob("*/tasks/*.yml"))]
+    texts += [p.read_text() for p in sorted((_COLLECTION / "roles").glob("*/defaults/*.yml"))]
+    texts += [p.read_text() for p in sorted((_COLLECTION / "playbooks").glob("*.yml"))]
+    asked = set(name for text in texts for name in _ASKED.findall(text))
+    node_sync = (_COLLECTION / "roles" / "node_sync" / "tasks" / "main.yml").read_text()
+    asked |= set(re.search(r"\[('node_restart'.*?)\]", node_sync).group(1).replace("'", "").replace(" ", "").split(","))
+    assert asked == GATED_ACTIONS, "asked but not listed: %s; listed but never asked: %s" % (
+        sorted(asked - GATED_ACTIONS), sorted(GATED_ACTIONS - asked))
