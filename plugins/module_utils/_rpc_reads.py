@@ -43,6 +43,17 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_
     read_status,
 )
 
+# The options of each reading, shared by its own module and fleet_probe.
+CHAIN_SPEC = dict(
+    halt_window=dict(type="float", default=30.0),
+    poll_interval=dict(type="float", default=1.0),
+    max_block_age=dict(type="float", default=30.0),
+    max_blocks_behind=dict(type="int", default=10),
+    stale_confirm=dict(type="float", default=3.0),
+)
+CONSENSUS_SPEC = dict(settle_time=dict(type="float", default=10.0), validator_names=dict(type="dict", default={}))
+PEERS_SPEC = dict(min_peers=dict(type="int", default=2), compare_islands=dict(type="bool", default=False))
+
 NODE_FIELDS = ("chain_id", "node_id", "moniker", "version", "height", "latest_block_hash", "latest_app_hash", "latest_block_time",
                "block_age_seconds", "earliest_block_height", "catching_up", "validator_address", "voting_power")
 

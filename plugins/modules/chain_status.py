@@ -233,27 +233,16 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_chain
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import CHAIN_SPEC, read_chain
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=rpc_argument_spec(
-            halt_window=dict(type="float", default=30.0),
-            poll_interval=dict(type="float", default=1.0),
-            max_block_age=dict(type="float", default=30.0),
-            max_blocks_behind=dict(type="int", default=10),
-            hash_at_height=dict(type="int"),
-            stale_confirm=dict(type="float", default=3.0),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=rpc_argument_spec(hash_at_height=dict(type="int"), **CHAIN_SPEC), supports_check_mode=True)
     check_rpc_arguments(module)
     params = module.params
-    nodes, summary = read_chain(module, parse_endpoints(params["endpoints"]), **dict(
-        (key, params[key]) for key in ("halt_window", "poll_interval", "max_block_age", "max_blocks_behind", "stale_confirm", "hash_at_height")))
+    options = dict((key, params[key]) for key in list(CHAIN_SPEC) + ["hash_at_height"])
+    nodes, summary = read_chain(module, parse_endpoints(params["endpoints"]), **options)
     module.exit_json(changed=False, nodes=nodes, summary=summary)
-
 
 if __name__ == "__main__":
     main()

@@ -240,23 +240,15 @@ views:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_consensus
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import CONSENSUS_SPEC, read_consensus
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=rpc_argument_spec(
-            merge=dict(type="bool", default=True),
-            settle_time=dict(type="float", default=10.0),
-            validator_names=dict(type="dict", default={}),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=rpc_argument_spec(merge=dict(type="bool", default=True), **CONSENSUS_SPEC), supports_check_mode=True)
     check_rpc_arguments(module)
     params = module.params
     module.exit_json(changed=False, **read_consensus(module, parse_endpoints(params["endpoints"]), params["settle_time"],
                                                      params["validator_names"], params["merge"]))
-
 
 if __name__ == "__main__":
     main()

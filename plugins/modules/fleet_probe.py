@@ -125,31 +125,27 @@ import threading
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_chain, read_consensus, read_peers, unread
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import (
+    CHAIN_SPEC,
+    CONSENSUS_SPEC,
+    PEERS_SPEC,
+    read_chain,
+    read_consensus,
+    read_peers,
+    unread,
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=rpc_argument_spec(
-            halt_window=dict(type="float", default=30.0),
-            stale_confirm=dict(type="float", default=3.0),
-            poll_interval=dict(type="float", default=1.0),
-            max_block_age=dict(type="float", default=30.0),
-            max_blocks_behind=dict(type="int", default=10),
-            settle_time=dict(type="float", default=10.0),
-            validator_names=dict(type="dict", default={}),
-            min_peers=dict(type="int", default=2),
-            compare_islands=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+    spec = dict(CHAIN_SPEC, **CONSENSUS_SPEC)
+    spec.update(PEERS_SPEC)
+    module = AnsibleModule(argument_spec=rpc_argument_spec(**spec), supports_check_mode=True)
     check_rpc_arguments(module)
     params = module.params
     if params["min_peers"] < 0:  # checked before the chain reading's window, not after it
         module.fail_json(msg="min_peers=%s must be 0 or more" % params["min_peers"])
     endpoints = parse_endpoints(params["endpoints"])
-    nodes, summary = read_chain(module, endpoints, **dict(
-        (key, params[key]) for key in ("halt_window", "poll_interval", "max_block_age", "max_blocks_behind", "stale_confirm")))
+    nodes, summary = read_chain(module, endpoints, **dict((key, params[key]) for key in CHAIN_SPEC))
     skip = dict(params["skip"], **unread(nodes))
 
     # Votes and peers are independent reads of the same endpoints: read them at the same time.
