@@ -65,8 +65,9 @@ def _status(client, endpoint):
 
 
 def read_chain(module, endpoints, halt_window=30.0, poll_interval=1.0, max_block_age=30.0, max_blocks_behind=10, stale_confirm=3.0,
-               hash_at_height=None):
-    """Heights sampled until every node advanced or the window ended -> ``(nodes, summary)`` (chain_status's RETURN).
+               hash_at_height=None, min_blocks=1):
+    """Heights sampled until every node advanced ``min_blocks`` blocks or the window ended -> ``(nodes, summary)``
+    (chain_status's RETURN).
 
     ``halt_window``, ``poll_interval``, ``stale_confirm``: seconds; see chain_status for the rule. Fails the module on a
     negative window or a non-positive interval.
@@ -88,7 +89,7 @@ def read_chain(module, endpoints, halt_window=30.0, poll_interval=1.0, max_block
 
     window, method = watch_window(nodes, halt_window, stale_confirm)
     if window > 0:
-        _watch_heights(module, endpoints, nodes, started + window, poll_interval)
+        _watch_heights(module, endpoints, nodes, started + window, poll_interval, min_blocks)
     if hash_at_height is not None:
         _read_hashes_at(module, endpoints, nodes, hash_at_height)
     summary = fleet_verdict(nodes, halt_window, max_block_age, max_blocks_behind)
@@ -103,8 +104,8 @@ def unread(nodes):
     return dict((node["name"], node["error"]) for node in nodes if not node["reachable"])
 
 
-def _watch_heights(module, endpoints, nodes, deadline, interval):
-    """Re-read heights until every reachable node advanced or the deadline passed."""
+def _watch_heights(module, endpoints, nodes, deadline, interval, min_blocks=1):
+    """Re-read heights until every reachable node advanced ``min_blocks`` blocks or the deadline passed."""
     by_name = dict((n["name"], n) for n in nodes)
     waiting = [e for e in endpoints if by_name[e["name"]]["reachable"]]
     while waiting and time.monotonic() < deadline:
@@ -114,7 +115,7 @@ def _watch_heights(module, endpoints, nodes, deadline, interval):
             if result and result["height"] > by_name[name]["height"]:
                 by_name[name].update(result)
                 by_name[name]["advanced_by"] = result["height"] - by_name[name]["start_height"]
-        waiting = [e for e in waiting if by_name[e["name"]]["advanced_by"] == 0]
+        waiting = [e for e in waiting if by_name[e["name"]]["advanced_by"] < min_blocks]
     for node in nodes:
         if node["reachable"]:
             node["advancing"] = node["advanced_by"] > 0

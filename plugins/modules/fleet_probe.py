@@ -15,7 +15,9 @@ description:
   - Takes the readings of M(virtengine.incident_response.chain_status), M(virtengine.incident_response.consensus_state)
     and M(virtengine.incident_response.peer_count) in one module run, in that order, and returns each under its own key
     with the same fields as that module.
-  - The chain reading comes first (it watches for new blocks; see O(halt_window)). An endpoint it could not read is not
+  - The chain reading comes first. It watches for new blocks (see O(halt_window)) until every node has produced two,
+    so that on a live chain the commit the votes are judged on (block H-2's) is of a block committed after the probe
+    began; a halted chain is judged on its current round. An endpoint the chain reading could not read is not
     asked again by the other two; they report it unreachable with the same error, so a hung endpoint costs one
     O(timeout) per run. Votes and peers are then read at the same time.
   - One run instead of three saves two module start-ups on the controller, which is most of what the two later readings
@@ -145,7 +147,10 @@ def main():
     if params["min_peers"] < 0:  # checked before the chain reading's window, not after it
         module.fail_json(msg="min_peers=%s must be 0 or more" % params["min_peers"])
     endpoints = parse_endpoints(params["endpoints"])
-    nodes, summary = read_chain(module, endpoints, **dict((key, params[key]) for key in CHAIN_SPEC))
+    # On a live chain the votes are judged on the last canonical commit, that of block H-2. Two new blocks make it a
+    # block committed after the first sample, so a validator stopped just before the probe is not counted present on a
+    # block it signed before it stopped (after one, it was, under load: PLAY-001 then saw no one absent).
+    nodes, summary = read_chain(module, endpoints, min_blocks=2, **dict((key, params[key]) for key in CHAIN_SPEC))
     skip = dict(params["skip"], **unread(nodes))
 
     # Votes and peers are independent reads of the same endpoints: read them at the same time.

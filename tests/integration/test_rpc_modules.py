@@ -110,7 +110,7 @@ def test_bad_endpoints_are_reported_per_endpoint(localnet, module_run, garbage_s
         {"name": "good", "url": localnet.url("validator1")},
         {"name": "unreachable", "url": "http://127.0.0.1:1"},
         {"name": "garbage", "url": garbage_server},
-        {"name": "wrong_port", "url": "http://127.0.1.1:26660"},
+        {"name": "wrong_port", "url": localnet.url("validator1").replace(":26657", ":26660")},  # its Prometheus metrics
         {"name": "invalid", "url": "htp:/127.0.1.1"},
     ]
     args = {"endpoints": endpoints, "retries": 0}

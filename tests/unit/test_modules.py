@@ -3,6 +3,8 @@
 """The RPC modules (chain_status, consensus_state, peer_count and fleet_probe, which takes all three readings in one
 run), run in-process against captured nodes served over real HTTP."""
 
+import json
+
 import pytest
 
 from ansible_collections.virtengine.incident_response.plugins.modules import chain_status, consensus_state, fleet_probe, peer_count
@@ -130,6 +132,28 @@ def test_fleet_probe_does_not_ask_again_for_votes_and_peers_what_the_chain_readi
     peers = dict((n["name"], n) for n in probe["peers"]["nodes"])
     assert views["validator3"]["error"] == peers["validator3"]["error"] == "not asked again in this run: %s" % chain_error
     assert views["validator1"]["reachable"] is True and peers["validator1"]["n_peers"] is not None
+
+
+def _advancing(serve, node="validator1"):
+    """The captured healthy node, one block higher at every /status."""
+    status, heights = load("healthy", "%s_status" % node), iter(range(1, 1000))
+
+    def answer(_query):
+        document = json.loads(json.dumps(status))
+        sync = document["result"]["sync_info"]
+        sync["latest_block_height"] = str(int(sync["latest_block_height"]) + next(heights))
+        return 200, json.dumps(document), "application/json"
+    return serve("healthy", node, {"status": answer})
+
+
+def test_fleet_probe_on_a_live_chain_judges_votes_of_a_block_committed_after_it_began(serve, run_module):
+    # chain_status returns once every node made one block; fleet_probe waits for two, so that block H-2, whose commit
+    # says who signed, was committed after the first sample (a validator stopped just before is not counted present).
+    args = {"endpoints": [_advancing(serve).url], "halt_window": 10, "poll_interval": 0.1}
+    assert run_module(chain_status, args)["nodes"][0]["advanced_by"] == 1
+    probe = run_module(fleet_probe, args)
+    assert probe["chain"]["nodes"][0]["advanced_by"] == 2 and probe["chain"]["summary"]["halted"] is False
+    assert probe["chain"]["summary"]["window_seconds"] < 10, "it returned once the blocks came, not at the window's end"
 
 
 def test_fleet_probe_refuses_a_bad_min_peers_before_asking_any_node(serve, run_module):
