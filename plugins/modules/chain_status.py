@@ -244,5 +244,6 @@ def main():
     nodes, summary = read_chain(module, parse_endpoints(params["endpoints"]), **options)
     module.exit_json(changed=False, nodes=nodes, summary=summary)
 
+
 if __name__ == "__main__":
     main()

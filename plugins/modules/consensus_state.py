@@ -250,5 +250,6 @@ def main():
     module.exit_json(changed=False, **read_consensus(module, parse_endpoints(params["endpoints"]), params["settle_time"],
                                                      params["validator_names"], params["merge"]))
 
+
 if __name__ == "__main__":
     main()

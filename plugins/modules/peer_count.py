@@ -204,5 +204,6 @@ def main():
     nodes, summary = read_peers(module, parse_endpoints(params["endpoints"]), params["min_peers"], params["compare_islands"])
     module.exit_json(changed=False, nodes=nodes, summary=summary)
 
+
 if __name__ == "__main__":
     main()
