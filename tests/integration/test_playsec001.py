@@ -145,4 +145,3 @@ def test_bad_setting_is_refused_by_the_argument_spec_before_anything_is_declared
     assert_refused_before_anything_ran(PLAYBOOK, {"playsec001_key_fingerprint": FINGERPRINT, "playsec001_keyring_backend": "vault"},
                                        report_dir, ["playsec001_keyring_backend must be one of", "got: vault"],
                                        ["Declare:", "Audit: what the chain knows"])
-
