@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import INVENTORY, REPO, run_playbook, wait_until
+from conftest import INVENTORY, REPO, assert_refused_before_anything_ran, run_playbook, wait_until
 
 PLAYBOOK = REPO / "playbooks" / "play020_elevated_error_rates.yml"
 WINDOW = "10s"
@@ -121,6 +121,12 @@ def test_errors_mostly_from_a_dependency_point_to_it_and_a_high_ratio_is_sev2(se
     assert analysis["causes"][0]["evidence"][0].startswith("most errors are in category external")
     assert analysis["worst_error_ratio"] > 0.5 and analysis["severity"] == "SEV-2"
     assert analysis["changes"] == []
+
+
+def test_bad_setting_is_refused_by_the_argument_spec_before_anything_is_queried(localhost_inventory, report_dir):
+    # The runbook role's argument spec runs first, on localhost: Prometheus is not asked, nothing is reported.
+    assert_refused_before_anything_ran(PLAYBOOK, {"error_rates_top": "ten"}, report_dir, ["error_rates_top", "'ten'"],
+                                       ["Read the top error sources", "Read the last commits"], inventory=localhost_inventory)
 
 
 def test_unreachable_prometheus_fails_clearly(localhost_inventory, report_dir, refused_url):

@@ -15,7 +15,7 @@ import time
 import psycopg
 import pytest
 
-from conftest import REPO, run_playbook, wait_until
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook, wait_until
 
 PLAYBOOK = REPO / "playbooks" / "play022_database_connections.yml"
 PASSWORDS = {"ir_operator": "ir-operator-test", "ve_app": "ve-app-test", "ve_batch": "ve-batch-test", "ve_replica": "ve-replica-test"}
@@ -186,6 +186,13 @@ def test_bad_threshold_is_refused_before_connecting(postgres, localhost_inventor
     run = play022(postgres, localhost_inventory, report_dir, db_connections_terminate_after_seconds=0)
     assert run.rc != 0
     assert "terminate_after_seconds=0" in run.raw and "Nothing was queried or changed" in run.raw
+
+
+def test_bad_setting_is_refused_by_the_argument_spec_before_connecting(localhost_inventory, report_dir):
+    # The runbook role's argument spec runs first, on localhost: no server is connected to, nothing is reported.
+    assert_refused_before_anything_ran(PLAYBOOK, {"db_connections_platform": "bare-metal"}, report_dir,
+                                       ["db_connections_platform must be one of", "got: bare-metal"], ["Read connections"],
+                                       inventory=localhost_inventory)
 
 
 def test_exhausted_pool_gets_the_confirmed_limit_through_alter_system(postgres, sessions, localhost_inventory, report_dir):

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_playbook
+from conftest import REPO, assert_refused_before_anything_ran, run_playbook
 from virtengine_standin import StandinChain
 
 PLAYBOOK = REPO / "playbooks" / "playsec001_key_compromise.yml"
@@ -138,3 +138,10 @@ def test_malformed_fingerprint_is_refused_before_anything(chain, report_dir):
     assert run.rc != 0
     assert '"fingerprint": "not-hex"' in run.result("Check the keys")["msg"]
     assert chain.calls() == []
+
+
+def test_bad_setting_is_refused_by_the_argument_spec_before_anything_is_declared(report_dir):
+    # The runbook role's argument spec runs first, on localhost: no SEV-1 is declared, the chain is not asked.
+    assert_refused_before_anything_ran(PLAYBOOK, {"playsec001_key_fingerprint": FINGERPRINT, "playsec001_keyring_backend": "vault"},
+                                       report_dir, ["playsec001_keyring_backend must be one of", "got: vault"],
+                                       ["Declare:", "Audit: what the chain knows"])
