@@ -59,7 +59,10 @@ def notify(messages, check_mode):
         thread.start()
     for thread in threads:
         thread.join()
-    return results
+    # The modules' AnsibleModule masked a no_log value wherever it appeared; do the same over everything returned.
+    credentials = [str(options.get(key)) for options in messages.values() if isinstance(options, dict) for key in CREDENTIALS
+                   if options.get(key)]
+    return redact(results, credentials)
 
 
 class ActionModule(ActionBase):

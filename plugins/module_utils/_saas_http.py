@@ -55,7 +55,7 @@ def _retry_after(headers, default):
 class SaasClient(object):
     """One service: ``call(method, path, body)`` -> parsed JSON; ``dry_run`` when ``credential`` is empty."""
 
-    def __init__(self, service, params, credential, auth_header=None, sleep=time.sleep):
+    def __init__(self, service, params, credential, auth_header=None, sleep=time.sleep, secret=None):
         self.service = service
         self.base = params["api_url"].rstrip("/")
         self.timeout = params["timeout"]
@@ -63,6 +63,9 @@ class SaasClient(object):
         self.max_retry_wait = params["max_retry_wait"]
         self.outbox = params.get("outbox")
         self.credential = credential or ""
+        # What is removed from every record, error and outbox line: the credential, also in a dry run or check mode
+        # (where nothing is sent with it, but it may have been pasted into a message).
+        self.secrets = [value for value in (self.credential, secret) if value]
         self.auth_header = auth_header
         self.dry_run = not self.credential
         self.sleep = sleep
@@ -77,11 +80,11 @@ class SaasClient(object):
         return headers
 
     def _fail(self, kind, message, status=None):
-        raise SaasError(kind, "%s: %s" % (self.service, redact(message, [self.credential])), status)
+        raise SaasError(kind, "%s: %s" % (self.service, redact(message, self.secrets)), status)
 
     def call(self, method, path, body):
         url = self.base + path
-        record = {"service": self.service, "method": method, "url": url, "body": redact(body, [self.credential])}
+        record = {"service": self.service, "method": method, "url": url, "body": redact(body, self.secrets)}
         self.sent.append(record)
         if self.dry_run:
             append_outbox(self.outbox, dict(record, dry_run=True))
@@ -130,4 +133,4 @@ def outcome(client, operation, error=None, **details):
               "error": str(error) if error else None, "error_kind": getattr(error, "kind", None) if error else None,
               "attempts": client.attempts, "rate_limited": client.rate_limited}
     record.update(details)
-    return redact(record, [client.credential])
+    return redact(record, client.secrets)

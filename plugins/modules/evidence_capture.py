@@ -64,9 +64,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 directory:
-  description: The evidence directory on the host.
+  description:
+    - The evidence directory on the host, C(<incident>-<host name>-<UTC time>-<random>) under O(dest), mode 0700, new on
+      every capture (several inventory hosts may share one machine).
   returned: success, not in check mode
   type: str
+  sample: /var/lib/virtengine-ir/evidence/INC-20261130-001-validator1-20261130T170501Z-k2j4x9
 files:
   description: Names of the files in it (archive, manifest, custody record, core dump).
   returned: success, not in check mode
@@ -112,6 +115,7 @@ import datetime
 import json
 import os
 import socket
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._digest import sha256_file
@@ -169,10 +173,10 @@ def main():
                                                 for p in params["paths"] if p not in missing], missing=missing)
     now = datetime.datetime.now(datetime.timezone.utc)
     host = socket.gethostname()
-    directory = os.path.join(params["dest"], "%s-%s-%s" % (params["incident_id"], host, now.strftime("%Y%m%dT%H%M%SZ")))
     os.makedirs(params["dest"], mode=0o700, exist_ok=True)
-    os.mkdir(directory, 0o700)
-    os.chmod(directory, 0o700)
+    # A new directory every time, mode 0700: several inventory hosts on one machine (containers, a local network) or a
+    # second capture within the same second must not meet an existing one.
+    directory = tempfile.mkdtemp(prefix="%s-%s-%s-" % (params["incident_id"], host, now.strftime("%Y%m%dT%H%M%SZ")), dir=params["dest"])
     members, missing = build_archive(directory, params["paths"], journal_export(module, params["journald_since"]))
     manifest = {ARCHIVE: sha256_file(os.path.join(directory, ARCHIVE))}
     if params["core_dump_pid"]:

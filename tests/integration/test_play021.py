@@ -221,3 +221,13 @@ def test_snapshot_restore_checks_the_checksum_then_brings_it_back(e2e_net, repor
     assert remedy["signing_state_after"] == remedy["signing_state_before"]
     assert _signing_state(e2e_net) == state_before
     assert archive.exists(), "the archive is kept"
+
+
+def test_a_misspelt_confirmation_stops_the_run_before_anything_is_read(report_dir):
+    # The gate's begin checks ir_confirm first: before, PLAY-021 read every node's data directory and heights, and
+    # only then found that state_snyc approved nothing.
+    run = run_playbook(PLAYBOOK, extra_vars={"ir_confirm": "state_snyc"}, env={"IR_REPORT_DIR": str(report_dir)})
+    assert run.rc != 0, run.raw[-3000:]
+    assert "ir_confirm names state_snyc, which no gate of this collection asks for" in run.raw and "state_sync" in run.raw
+    assert run.results("Measure this node's data directory") == [] and run.results("Read heights") == []
+    assert list(report_dir.iterdir()) == [], "no incident record and no report"

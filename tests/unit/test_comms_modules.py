@@ -256,3 +256,11 @@ def test_incident_notify_in_check_mode_sends_nothing_and_writes_the_outbox_in_se
     outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
     assert [o["service"] for o in outbox] == ["slack", "slack", "slack", "pagerduty", "statuspage"]
     _no_secret(sent, (tmp_path / "outbox.jsonl").read_text())
+
+
+def test_incident_notify_masks_a_credential_wherever_it_appears(doubles, tmp_path):
+    messages = _messages(doubles, tmp_path)
+    messages["pagerduty"]["summary"] = "SEV-1 key %s" % PD_KEY  # a credential pasted where it does not belong
+    messages["slack"]["text"] = "token %s" % SLACK_TOKEN
+    sent = notify(messages, check_mode=True)
+    _no_secret(sent, (tmp_path / "outbox.jsonl").read_text())
