@@ -123,10 +123,15 @@ def test_errors_mostly_from_a_dependency_point_to_it_and_a_high_ratio_is_sev2(se
     assert analysis["changes"] == []
 
 
-def test_bad_setting_is_refused_by_the_argument_spec_before_anything_is_queried(localhost_inventory, report_dir):
-    # The runbook role's argument spec runs first, on localhost: Prometheus is not asked, nothing is reported.
-    assert_refused_before_anything_ran(PLAYBOOK, {"error_rates_top": "ten"}, report_dir, ["error_rates_top", "'ten'"],
-                                       ["Read the top error sources", "Read the last commits"], inventory=localhost_inventory)
+@pytest.mark.parametrize("bad, said", [
+    ({"error_rates_top": "ten"}, ["error_rates_top", "'ten'"]),
+    # An empty metric name queried nothing and would have reported no errors.
+    ({"error_rates_metric": " "}, ["PLAY-020: error_rates_metric=", "must name the Prometheus counters"]),
+])
+def test_bad_setting_is_refused_by_the_argument_spec_before_anything_is_queried(bad, said, localhost_inventory, report_dir):
+    # The runbook role's checks run first, on localhost: Prometheus is not asked, nothing is reported.
+    assert_refused_before_anything_ran(PLAYBOOK, bad, report_dir, said, ["Read the top error sources", "Read the last commits"],
+                                       inventory=localhost_inventory)
 
 
 def test_unreachable_prometheus_fails_clearly(localhost_inventory, report_dir, refused_url):

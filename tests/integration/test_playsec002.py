@@ -36,10 +36,14 @@ def _attack(lab):
     wait_until("sshd logged the login", lambda: "Accepted publickey for root from %s" % ATTACKER_IP in lab.log.read_text(), 10)
 
 
-def test_bad_input_fails_before_any_log_is_read(report_dir):
+@pytest.mark.parametrize("bad, said", [
+    ({"playsec002_auth_source": "syslog"}, ["playsec002_auth_source must be one of", "got: syslog"]),
+    # A window that ends before it starts read no log and reported "no offender": a silent false negative.
+    ({"playsec002_window_minutes": -5}, ["playsec002_window_minutes=-5", "must each be 1 or more"]),
+])
+def test_bad_input_fails_before_any_log_is_read(bad, said, report_dir):
     # Checked once, on localhost, in the first play: no host's log is read, nothing is declared.
-    assert_refused_before_anything_ran(PLAYBOOK, {"playsec002_auth_source": "syslog"}, report_dir,
-                                       ["playsec002_auth_source must be one of", "got: syslog"], ["Count attempts", "Declare:"])
+    assert_refused_before_anything_ran(PLAYBOOK, bad, report_dir, said, ["Count attempts", "Declare:"])
 
 
 def test_an_earlier_playbooks_incident_is_not_this_runs(tmp_path, report_dir, localhost_inventory):
