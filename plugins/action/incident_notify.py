@@ -20,7 +20,6 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.virtengine.incident_response.plugins.module_utils._incident_comms import SERVICES
 from ansible_collections.virtengine.incident_response.plugins.module_utils._incident_store import redact
 
-CREDENTIALS = ("token", "routing_key", "api_key")  # the services' no_log options
 
 _ARGS = dict((service, dict(type="dict")) for service in SERVICES)
 
@@ -36,22 +35,25 @@ def notify(messages, check_mode):
     A service whose options are wrong is that service's result (``ok: false``, the error naming the value and
     ``error_kind: arguments``), so one bad setting never keeps the others from being sent.
     """
-    results, threads = {}, []
+    results, threads, credentials = {}, [], []
 
     def send(service, params):
         try:
             results[service] = SERVICES[service][2](params, check_mode)
         except Exception as exc:  # pylint: disable=broad-except  # a fault in one service's code is that service's result
-            results[service] = _not_sent(service, "unexpected", redact(str(exc), [params.get(key) for key in CREDENTIALS]))
+            results[service] = _not_sent(service, "unexpected", exc)
 
     for service in [name for name in SERVICES if name in messages]:
         spec, check, _send = SERVICES[service]
         validated = ArgumentSpecValidator(spec).validate(messages[service])
         problem = "; ".join(validated.error_messages) if validated.error_messages else check(validated.validated_parameters)
         params = validated.validated_parameters
+        # The service's no_log options: its credential, masked in everything returned as AnsibleModule masked them.
+        secrets = [str(params[key]) for key, option in spec.items() if option.get("no_log") and params.get(key)]
+        credentials.extend(secrets)
         if problem:
             results[service] = _not_sent(service, "arguments", problem)
-        elif check_mode or not any(params.get(key) for key in CREDENTIALS):
+        elif check_mode or not secrets:
             send(service, params)  # a dry run waits on nothing; done here, in order, the outbox reads service by service
         else:
             threads.append(threading.Thread(target=send, args=(service, params)))
@@ -59,9 +61,6 @@ def notify(messages, check_mode):
         thread.start()
     for thread in threads:
         thread.join()
-    # The modules' AnsibleModule masked a no_log value wherever it appeared; do the same over everything returned.
-    credentials = [str(options.get(key)) for options in messages.values() if isinstance(options, dict) for key in CREDENTIALS
-                   if options.get(key)]
     return redact(results, credentials)
 
 

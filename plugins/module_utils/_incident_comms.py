@@ -55,8 +55,7 @@ def _slack_call(client, method, body):
 
 def send_slack(params, check_mode):
     """Create the incident channel (O(create_channel)) and post O(text) there and to O(channels)."""
-    client = SaasClient("slack", params, "" if check_mode else params["token"], auth_header="Bearer %s" % params["token"],
-                        secret=params["token"])
+    client = SaasClient("slack", params, params["token"], auth_header="Bearer %s" % params["token"], check_mode=check_mode)
     name = params["create_channel"]
     errors, posted, channel_id = [], [], None
     targets = list(params["channels"])
@@ -117,7 +116,7 @@ def event_body(params):
 
 def send_pagerduty(params, check_mode):
     """One Events API v2 event (trigger, acknowledge or resolve) keyed by the incident id."""
-    client = SaasClient("pagerduty", params, "" if check_mode else params["routing_key"], secret=params["routing_key"])
+    client = SaasClient("pagerduty", params, params["routing_key"], check_mode=check_mode)
     errors, dedup_key = [], params["dedup_key"]
     try:
         answer = client.call("POST", "/v2/enqueue", event_body(params))
@@ -170,8 +169,7 @@ def incident_body(params):
 
 def send_statuspage(params, check_mode):
     """Create the customer-facing incident, or update or resolve it when O(incident_id) is given."""
-    client = SaasClient("statuspage", params, "" if check_mode else params["api_key"], auth_header="OAuth %s" % params["api_key"],
-                        secret=params["api_key"])
+    client = SaasClient("statuspage", params, params["api_key"], auth_header="OAuth %s" % params["api_key"], check_mode=check_mode)
     path = "/v1/pages/%s/incidents" % params["page_id"]
     method, operation = "POST", "create"
     if params["incident_id"]:

@@ -5,7 +5,7 @@
 
 JSON in, JSON out, a configurable base URL (so tests point it at local doubles), HTTP 429 honoured
 with ``Retry-After`` (bounded), network errors retried, and every failure turned into one readable
-``SaasError`` whose text never contains the credential. In dry-run mode (no credential) nothing is
+``SaasError`` whose text never contains the credential. In dry-run mode (no credential, or check mode) nothing is
 sent: the request is appended to the outbox file instead.
 """
 
@@ -53,9 +53,13 @@ def _retry_after(headers, default):
 
 
 class SaasClient(object):
-    """One service: ``call(method, path, body)`` -> parsed JSON; ``dry_run`` when ``credential`` is empty."""
+    """One service: ``call(method, path, body)`` -> parsed JSON; ``dry_run`` in check mode or when ``credential`` is empty.
 
-    def __init__(self, service, params, credential, auth_header=None, sleep=time.sleep, secret=None):
+    The credential is removed from every record, error and outbox line, in a dry run too (nothing is sent with it
+    then, but it may have been pasted into a message).
+    """
+
+    def __init__(self, service, params, credential, auth_header=None, sleep=time.sleep, check_mode=False):
         self.service = service
         self.base = params["api_url"].rstrip("/")
         self.timeout = params["timeout"]
@@ -63,11 +67,8 @@ class SaasClient(object):
         self.max_retry_wait = params["max_retry_wait"]
         self.outbox = params.get("outbox")
         self.credential = credential or ""
-        # What is removed from every record, error and outbox line: the credential, also in a dry run or check mode
-        # (where nothing is sent with it, but it may have been pasted into a message).
-        self.secrets = [value for value in (self.credential, secret) if value]
         self.auth_header = auth_header
-        self.dry_run = not self.credential
+        self.dry_run = check_mode or not self.credential
         self.sleep = sleep
         self.attempts = 0
         self.rate_limited = 0
@@ -80,11 +81,11 @@ class SaasClient(object):
         return headers
 
     def _fail(self, kind, message, status=None):
-        raise SaasError(kind, "%s: %s" % (self.service, redact(message, self.secrets)), status)
+        raise SaasError(kind, "%s: %s" % (self.service, redact(message, [self.credential])), status)
 
     def call(self, method, path, body):
         url = self.base + path
-        record = {"service": self.service, "method": method, "url": url, "body": redact(body, self.secrets)}
+        record = {"service": self.service, "method": method, "url": url, "body": redact(body, [self.credential])}
         self.sent.append(record)
         if self.dry_run:
             append_outbox(self.outbox, dict(record, dry_run=True))
@@ -133,4 +134,4 @@ def outcome(client, operation, error=None, **details):
               "error": str(error) if error else None, "error_kind": getattr(error, "kind", None) if error else None,
               "attempts": client.attempts, "rate_limited": client.rate_limited}
     record.update(details)
-    return redact(record, client.secrets)
+    return redact(record, [client.credential])
