@@ -54,6 +54,20 @@ CHAIN_SPEC = dict(
 CONSENSUS_SPEC = dict(settle_time=dict(type="float", default=10.0), validator_names=dict(type="dict", default={}))
 PEERS_SPEC = dict(min_peers=dict(type="int", default=2), compare_islands=dict(type="bool", default=False))
 
+
+def check_reading_options(module):
+    """Fail the module, naming the value, on a reading option of CHAIN_SPEC or PEERS_SPEC it has that makes no sense.
+
+    Run before any reading: fleet_probe's peer reading comes after the chain reading's window.
+    """
+    params = module.params
+    if "halt_window" in params and (params["halt_window"] < 0 or params["poll_interval"] <= 0 or params["stale_confirm"] <= 0):
+        module.fail_json(msg="halt_window=%s must be >= 0, poll_interval=%s and stale_confirm=%s > 0" % (
+            params["halt_window"], params["poll_interval"], params["stale_confirm"]))
+    if "min_peers" in params and params["min_peers"] < 0:
+        module.fail_json(msg="min_peers=%s must be 0 or more" % params["min_peers"])
+
+
 NODE_FIELDS = ("chain_id", "node_id", "moniker", "version", "height", "latest_block_hash", "latest_app_hash", "latest_block_time",
                "block_age_seconds", "earliest_block_height", "catching_up", "validator_address", "voting_power")
 
@@ -69,12 +83,9 @@ def read_chain(module, endpoints, halt_window=30.0, poll_interval=1.0, max_block
     """Heights sampled until every node advanced ``min_blocks`` blocks or the window ended -> ``(nodes, summary)``
     (chain_status's RETURN).
 
-    ``halt_window``, ``poll_interval``, ``stale_confirm``: seconds; see chain_status for the rule. Fails the module on a
-    negative window or a non-positive interval.
+    ``halt_window``, ``poll_interval``, ``stale_confirm``: seconds; see chain_status for the rule (checked by
+    :func:`check_reading_options`).
     """
-    if halt_window < 0 or poll_interval <= 0 or stale_confirm <= 0:
-        module.fail_json(msg="halt_window=%s must be >= 0, poll_interval=%s and stale_confirm=%s > 0" % (
-            halt_window, poll_interval, stale_confirm))
     started = time.monotonic()
     first = query_endpoints(module, endpoints, _status)
     nodes = []
@@ -257,10 +268,8 @@ def _peers(client, endpoint):
 def read_peers(module, endpoints, min_peers=2, compare_islands=False, skip=None):
     """Peers of every node and the islands they form -> ``(nodes, summary)`` (peer_count's RETURN).
 
-    Fails the module when ``min_peers`` is negative; ``skip`` as for :func:`read_consensus`.
+    ``min_peers`` is checked by :func:`check_reading_options`; ``skip`` as for :func:`read_consensus`.
     """
-    if min_peers < 0:
-        module.fail_json(msg="min_peers=%s must be 0 or more" % min_peers)
     outcome = query_endpoints(module, endpoints, _peers, skip=skip)
     nodes, views = [], []
     for endpoint in endpoints:

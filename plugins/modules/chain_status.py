@@ -233,12 +233,13 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import CHAIN_SPEC, read_chain
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import CHAIN_SPEC, check_reading_options, read_chain
 
 
 def main():
     module = AnsibleModule(argument_spec=rpc_argument_spec(hash_at_height=dict(type="int"), **CHAIN_SPEC), supports_check_mode=True)
     check_rpc_arguments(module)
+    check_reading_options(module)
     params = module.params
     options = dict((key, params[key]) for key in list(CHAIN_SPEC) + ["hash_at_height"])
     nodes, summary = read_chain(module, parse_endpoints(params["endpoints"]), **options)

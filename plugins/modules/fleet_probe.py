@@ -131,6 +131,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_
     CHAIN_SPEC,
     CONSENSUS_SPEC,
     PEERS_SPEC,
+    check_reading_options,
     read_chain,
     read_consensus,
     read_peers,
@@ -143,9 +144,8 @@ def main():
     spec.update(PEERS_SPEC)
     module = AnsibleModule(argument_spec=rpc_argument_spec(**spec), supports_check_mode=True)
     check_rpc_arguments(module)
+    check_reading_options(module)
     params = module.params
-    if params["min_peers"] < 0:  # checked before the chain reading's window, not after it
-        module.fail_json(msg="min_peers=%s must be 0 or more" % params["min_peers"])
     endpoints = parse_endpoints(params["endpoints"])
     # On a live chain the votes are judged on the last canonical commit, that of block H-2. Two new blocks make it a
     # block committed after the first sample, so a validator stopped just before the probe is not counted present on a

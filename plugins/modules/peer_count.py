@@ -194,12 +194,13 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import check_rpc_arguments, parse_endpoints, rpc_argument_spec
-from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import PEERS_SPEC, read_peers
+from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import PEERS_SPEC, check_reading_options, read_peers
 
 
 def main():
     module = AnsibleModule(argument_spec=rpc_argument_spec(**PEERS_SPEC), supports_check_mode=True)
     check_rpc_arguments(module)
+    check_reading_options(module)
     params = module.params
     nodes, summary = read_peers(module, parse_endpoints(params["endpoints"]), params["min_peers"], params["compare_islands"])
     module.exit_json(changed=False, nodes=nodes, summary=summary)
