@@ -146,7 +146,8 @@ def test_resolved_maps_to_the_same_incident():
     ("[fd00::5]:26660", "fd00::5"), ("fd00::5", "fd00::5"), ("", ""),
     # Blackbox probes: the probed URL is the instance (any scheme, user info, path, query, IPv6 literal with a zone).
     ("http://provider1.example.net:8080/health", "provider1.example.net"), ("https://provider2.example.net/health", "provider2.example.net"),
-    ("tcp://10.0.0.5:26656", "10.0.0.5"), ("grpc://[fd00::5]:9090", "fd00::5"), ("https://ops:s%40cret@provider3.example.net./x?a=1#f", "provider3.example.net"),
+    ("tcp://10.0.0.5:26656", "10.0.0.5"), ("grpc://[fd00::5]:9090", "fd00::5"),
+    ("https://ops:s%40cret@provider3.example.net./x?a=1#f", "provider3.example.net"),
     ("http://[2001:DB8:0:7:0:0:0:3]/health", "2001:db8:0:7::3"), ("http://[fe80::1%25eth0]:9100/metrics", "fe80::1%eth0"),
     ("provider1.example.net:8080/health", "provider1.example.net"), ("[2001:db8::1]", "2001:db8::1"), ("fe80::1%eth0", "fe80::1%eth0")])
 def test_instance_becomes_the_host_without_its_port(instance, host):
