@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible_rulebook import rules_parser
+from ansible_rulebook.event_filter import event_splitter
 from ansible_rulebook.validators import Validate
 
 from ansible_collections.virtengine.incident_response.plugins.module_utils._awx_catalogue import expand, template_names, workflow_name
@@ -126,7 +127,8 @@ def test_filter_on_the_real_firing_payload():
     (alert,) = _alerts("chainhalted_firing.json")
     event = alertmanager_alert.main(copy.deepcopy(alert))
     assert event["ir"] == {
-        "alert": "ChainHalted", "status": "firing", "host": "", "target": "virtengine-localnet", "runbook": "PLAY-001",
+        "alert": "ChainHalted", "status": "firing", "host": "", "inventory_host": "", "scope": "fleet",
+        "scope_reason": "the alert has no instance label: the run covers the whole fleet", "target": "virtengine-localnet", "runbook": "PLAY-001",
         "severity": "SEV-1", "incident_id": "INC-20261130-%03d" % int("a233d0", 16), "started_at": "2026-11-30T02:01:52Z",
         "summary": "Chain virtengine-localnet halted: no new block for more than a minute"}
     assert "meta" not in event, "a chain-wide alert does not limit the run"
@@ -141,7 +143,13 @@ def test_resolved_maps_to_the_same_incident():
 
 @pytest.mark.parametrize("instance, host", [
     ("validator3", "validator3"), ("validator3:26660", "validator3"), ("10.0.0.5:26660", "10.0.0.5"),
-    ("[fd00::5]:26660", "fd00::5"), ("fd00::5", "fd00::5"), ("", "")])
+    ("[fd00::5]:26660", "fd00::5"), ("fd00::5", "fd00::5"), ("", ""),
+    # Blackbox probes: the probed URL is the instance (any scheme, user info, path, query, IPv6 literal with a zone).
+    ("http://provider1.example.net:8080/health", "provider1.example.net"), ("https://provider2.example.net/health", "provider2.example.net"),
+    ("tcp://10.0.0.5:26656", "10.0.0.5"), ("grpc://[fd00::5]:9090", "fd00::5"),
+    ("https://ops:s%40cret@provider3.example.net./x?a=1#f", "provider3.example.net"),
+    ("http://[2001:DB8:0:7:0:0:0:3]/health", "2001:db8:0:7::3"), ("http://[fe80::1%25eth0]:9100/metrics", "fe80::1%eth0"),
+    ("provider1.example.net:8080/health", "provider1.example.net"), ("[2001:db8::1]", "2001:db8::1"), ("fe80::1%eth0", "fe80::1%eth0")])
 def test_instance_becomes_the_host_without_its_port(instance, host):
     (alert,) = _alerts("chainhalted_firing.json")
     alert["labels"].update(alertname="NodeBehind", runbook="PLAY-021", instance=instance)
@@ -158,3 +166,73 @@ def test_an_event_that_is_not_an_alert_is_a_clear_error():
     alert["startsAt"] = "yesterday"
     with pytest.raises(ValueError, match="startsAt 'yesterday'"):
         alertmanager_alert.main(alert)
+
+
+CASE28 = ROOT / "tests" / "unit" / "fixtures" / "cases" / "28-eda-blackbox-url-instance"
+
+
+def _split(body):
+    """What ansible-rulebook does with the collection's rulebooks: the webhook body under ``payload``, then the installed
+    package's own event_splitter (splitter_key payload.alerts)."""
+    return event_splitter.main({"payload": copy.deepcopy(body), "meta": {"endpoint": "/"}}, splitter_key="payload.alerts")
+
+
+def test_case28_blackbox_url_instances_limit_the_run_to_their_hosts():
+    """Case tests/unit/fixtures/cases/28-eda-blackbox-url-instance: ProviderDaemonDown from a blackbox probe carries the
+    probed URL as instance; ir.host and ir.target are its host, the run is limited to <host>,localhost."""
+    body = json.loads((CASE28 / "webhook_providerdaemondown.json").read_text())
+    events = [alertmanager_alert.main(alert, limit_hosts=True) for alert in _split(body)]
+    assert [(e["ir"]["host"], e["ir"]["target"], e["ir"]["status"]) for e in events] == [
+        ("provider1.example.net", "provider1.example.net", "firing"), ("provider2.example.net", "provider2.example.net", "firing"),
+        ("2001:db8:0:7::3", "2001:db8:0:7::3", "resolved")]
+    assert [",".join(e["meta"]["hosts"]) for e in events] == [
+        "provider1.example.net,localhost", "provider2.example.net,localhost", "2001:db8:0:7::3,localhost"]
+    assert all(e["ir"]["scope"] == "host" and e["ir"]["alert"] == "ProviderDaemonDown" for e in events)
+    # The scrape job of the case is what produces these instances: its targets are the probed URLs.
+    job = yaml.safe_load((CASE28 / "prometheus_blackbox_job.yml").read_text())["scrape_configs"][0]
+    assert [alertmanager_alert.instance_host(t) for t in job["static_configs"][0]["targets"]] == [e["ir"]["host"] for e in events]
+
+
+def test_targets_map_blackbox_urls_ipv6_literals_and_relabelled_names_to_inventory_hosts():
+    """Variants of case 28: the inventory names its hosts otherwise than Prometheus does (addresses, relabelled names)."""
+    body = json.loads((CASE28 / "webhook_providerdaemondown.json").read_text())
+    body["alerts"][0]["labels"]["instance"] = "http://[2001:DB8:0:7::1]:8080/health"
+    body["alerts"][1]["labels"]["instance"] = "provider-two"    # relabelled: instance replaced by a name
+    targets = {"2001:db8:0:7::1": "provider1", "provider-two": "provider2", "http://[2001:db8:0:7::3]:8080/health": ["provider3a", "provider3b"]}
+    events = [alertmanager_alert.main(alert, targets=targets) for alert in _split(body)]
+    assert [e["meta"]["hosts"] for e in events] == [["provider1", "localhost"], ["provider2", "localhost"], ["provider3a", "provider3b", "localhost"]]
+    assert [e["ir"]["inventory_host"] for e in events] == ["provider1", "provider2", "provider3a,provider3b"]
+    assert [e["ir"]["target"] for e in events] == ["provider1", "provider2", "provider3a,provider3b"]
+    assert events[0]["ir"]["scope_reason"] == "limited to provider1: instance http://[2001:DB8:0:7::1]:8080/health maps to it in the filter's targets"
+
+
+def test_a_target_that_matches_no_inventory_host_runs_fleet_wide_and_says_why(caplog):
+    (alert,) = _alerts("chainhalted_firing.json")
+    alert["labels"].update(alertname="ProviderDaemonDown", runbook="PLAY-012", instance="https://203.0.113.9:8443/health")
+    event = alertmanager_alert.main(copy.deepcopy(alert), targets={"203.0.113.7": "provider1"}, inventory_hosts=["validator1"])
+    assert "meta" not in event, "no --limit: the ruleset's hosts (the whole fleet)"
+    assert event["ir"]["scope"] == "fleet" and event["ir"]["inventory_host"] == "" and event["ir"]["host"] == "203.0.113.9"
+    assert event["ir"]["scope_reason"] == ("instance https://203.0.113.9:8443/health (host 203.0.113.9) matches no inventory host in the "
+                                           "filter's targets or inventory_hosts: the run covers the whole fleet; add it to targets (docs/eda.md)")
+    assert event["ir"]["target"] == "203.0.113.9", "throttled per probed host all the same"
+    assert "matches no inventory host" in caplog.text
+    # Named like an inventory host (another case, another IPv6 spelling): limited to the inventory's spelling.
+    for instance, host in (("Validator1:26660", "validator1"), ("[2001:db8::0:5]:26660", "2001:db8::5")):
+        alert["labels"]["instance"] = instance
+        assert alertmanager_alert.main(copy.deepcopy(alert), inventory_hosts=["validator1", "2001:db8::5"])["meta"]["hosts"] == [host, "localhost"]
+    alert["labels"]["instance"] = "http:///health"
+    assert alertmanager_alert.main(copy.deepcopy(alert))["ir"]["scope_reason"] == "instance http:///health names no host: the run covers the whole fleet"
+    alert["labels"]["instance"] = "validator1:26660"
+    assert alertmanager_alert.main(copy.deepcopy(alert), limit_hosts=False)["ir"]["scope_reason"] == "limit_hosts is false: the run covers the whole fleet"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"targets": {"10.0.0.5": "{{ inventory_map['10.0.0.5'] }}"}}, "ansible-rulebook does not template filter arguments"),
+    ({"inventory_hosts": "{{ groups.all }}"}, "inventory_hosts must be a list"),
+    ({"targets": ["validator1"]}, "targets must map an instance or host"),
+    ({"targets": {"10.0.0.5": 7}}, "targets must map an instance or host")])
+def test_a_malformed_target_map_is_a_clear_error(options, message):
+    (alert,) = _alerts("chainhalted_firing.json")
+    alert["labels"]["instance"] = "10.0.0.5:26660"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        alertmanager_alert.main(alert, **options)

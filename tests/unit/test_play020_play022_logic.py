@@ -42,7 +42,7 @@ def test_pool_within_limits_proposes_nothing():
     result = play022_assessment(diagnosis(40, {"active": 10, "idle": 30}))
     assert result["pool_exhausted"] is False and result["raise_limit"]["proposed"] is False
     assert result["pgbouncer"] == {"recommended": False, "idle_share": 0.75, "sketch": ""}
-    assert result["findings"] == ["40 client connections of 97 usable (max_connections 100 minus 3 reserved for superusers): 41%"]
+    assert result["findings"] == ["40 client connections of 97 usable by ordinary roles (max_connections 100 minus 3 superuser_reserved_connections): 41%"]
 
 
 def test_exhausted_pool_of_idle_clients_gets_pgbouncer_and_a_higher_limit():
