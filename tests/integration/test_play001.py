@@ -51,6 +51,10 @@ def test_healthy_chain_changes_nothing(localnet, report_dir):
     report = _report(report_dir)
     assert report["verdict"] == "healthy" and report["summary"]["scenario"] == "none"
     assert report["data"]["confirmations"] == []
+    decision = report["data"]["decision"]
+    assert decision["verdict"] == "healthy" and decision["plans"] == [] and decision["vetoed"] == [] and decision["outside_set"] == []
+    # Each validator's host was read (free disk under node_home), and nothing in the logs or readings is a cause.
+    assert all(row["disk_free"] for row in decision["validators"]) and decision["causes"] == []
 
 
 def test_two_stopped_refused_without_confirmation_then_restarted_with_it(localnet, report_dir, tmp_path):
@@ -63,6 +67,10 @@ def test_two_stopped_refused_without_confirmation_then_restarted_with_it(localne
         report = _report(report_dir)
         assert report["summary"]["scenario"] == "B" and report["verdict"] == "not recovered"
         assert sorted(report["data"]["decision"]["absent"]) == ["validator3", "validator4"]
+        # The gate was shown the plan the decision returned, with nothing vetoed (stopped nodes, disks with room).
+        planned = report["data"]["decision"]["planned"]["coordinated_restart"]
+        assert planned["hosts"] == ["validator3", "validator4"] and report["data"]["decision"]["vetoed"] == []
+        assert report["data"]["confirmations"][0]["plan"] == planned["lines"]
         assert [(c["action"], c["decision"]) for c in report["data"]["confirmations"]] == [("coordinated_restart", "refused")]
 
         confirmed_dir = tmp_path / "confirmed"
