@@ -169,9 +169,13 @@ SIGNATURES = (
     # --- signer -------------------------------------------------------------------------------------------------
     Signature(
         "signer_regression",
-        (r"(?i)(?<!peer state )(?P<regression>height|round|step) regression(?: at height (?P<height>\d+))?",
+        # privval/file.go CheckHRS: a height regression (consensus below the signed height: after a rollback or old
+        # data) or conflicting data at one height/round/step is a fault. A round or step regression at the signed height
+        # is what a restarted validator logs while it replays its WAL (the guard refusing a vote it already signed):
+        # no signature (seen on the local network at every restart mid-height).
+        (r"(?i)(?<!peer state )(?P<regression>height) regression(?: at height (?P<height>\d+))?",
          r"(?i)error signing (?:vote|proposal): conflicting data"),
-        "the signer refuses to sign below its last signed height/round/step (double-sign guard)",
+        "the signer refuses to sign below its last signed height, or other data at a signed height/round/step (double-sign guard)",
         "wait for the chain to pass the signed height; never lower priv_validator_state.json",
         "high",
     ),

@@ -137,9 +137,6 @@ CASES = [
     # --- signer ---------------------------------------------------------------------------------------------
     ("signer_regression", 'E[01-21|17:28:18.153] Error signing vote module=consensus height=1 round=0 err="Error signing vote: Height '
         'regression"', {"regression": "Height"}),
-    ("signer_regression", '5:00PM ERR failed signing vote err="error signing vote: round regression at height 9000 got 0, last round 2" height=9000 '
-        'module=consensus round=0',
-     {"regression": "round", "height": 9000}),
     ("signer_regression", 'E[2025-08-30|15:00:53.208] SignerServer: handleMessage err="error signing vote: conflicting data"', {}),  # celestia-core#2395
     ("remote_signer_error", "D[2025-09-03|11:14:31.923] SignerDialer: Reconnection failed retries=1 max=100 err=\"dial unix /var/run/privval.sock: connect: "
         "no such file or directory\"", {}),
@@ -217,6 +214,22 @@ CASES = [
 # A peer that is down, restarting or filtered: CometBFT wraps its transport error as "auth failure" too. Seen on the
 # healthy local network whenever a node restarts (tests/integration/test_log_signatures_localnet.py), and in
 # celestiaorg/networks#349 (a firewalled peer): no signature.
+# A validator restarted in the middle of a height replays its WAL and the signer refuses the votes it already signed
+# there (privval CheckHRS: round or step regression at the signed height): normal at every such restart (the local
+# network logs it), no signature.
+REPLAY_REGRESSION = [
+    'E[2026-12-07|23:16:03.626] failed signing vote                          module=consensus height=1474 round=0 vote="Vote{2:C3B68C463E45 '
+    '1474/00/SIGNED_MSG_TYPE_PREVOTE(Prevote) E649367A2008 000000000000 000000000000 @ 2026-12-07T23:16:03.626936929Z}" err="error signing vote: '
+    'step regression at height 1474 round 0. Got 2, last step 3"',
+    '5:00PM ERR failed signing vote err="error signing vote: round regression at height 9000 got 0, last round 2" height=9000 module=consensus round=0',
+]
+
+
+@pytest.mark.parametrize("line", REPLAY_REGRESSION)
+def test_a_restarted_validator_replaying_its_wal_is_no_signer_fault(line):
+    assert catalogue.match_line(line) is None, catalogue.match_line(line)
+
+
 UNREACHABLE_PEER = [
     'I[2026-12-07|22:55:04.936] Error reconnecting to peer. Trying again     module=p2p tries=0 err="auth failure: secret conn failed: read tcp '
     '127.0.0.1:53486->127.0.24.3:26656: read: connection reset by peer" addr=951605ba5eb679b66a50757c6d70e80df93d33c5@127.0.24.3:26656',
