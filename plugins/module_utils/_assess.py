@@ -30,8 +30,9 @@ def _show_diagnose(decision):
 
 
 def _show_play001(decision):
-    lines = ["SCENARIO %s%s%s" % (decision["scenario"], " (forced)" if decision["forced"] else "",
-                                  (" -> %s" % decision["remedy"]) if decision["remedy"] else "")]
+    lines = ["SCENARIO %s%s%s%s" % (decision["scenario"], " (forced)" if decision["forced"] else "",
+                                    (" -> %s" % decision["remedy"]) if decision["remedy"] else "",
+                                    " (VETOED: see below)" if decision["blocked"] else "")]
     lines += ["- %s" % reason for reason in decision["why"]]
     lines += [""] + text_table(decision["validators"], PLAY001_COLUMNS).split("\n")
     if decision["evidence"]:

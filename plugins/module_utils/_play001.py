@@ -495,9 +495,9 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
                "binary": next(((view["nodes"][h]["host"].get("binary") or {}).get("path") for h in validators
                                if (view["nodes"][h]["host"].get("binary") or {}).get("path")), None)}
     for kept in applied["plans"]:
-        kept["lines"] = _plan_lines(kept["action"], kept, decision, options)
-    for veto in applied["vetoed"]:
-        why.append(veto_text(veto))
+        # A plan that lost hosts to a veto says so in its own lines, the ones the gate shows.
+        kept["lines"] = _plan_lines(kept["action"], kept, decision, options) + [
+            "left out: %s" % veto_text(veto) for veto in applied["vetoed"] if veto["action"] == kept["action"]]
     left = set(p["action"] for p in applied["plans"])
     gone = [v for v in applied["vetoed"] if v["action"] not in left]
     decision.update(causes=causes, plans=applied["plans"], vetoed=applied["vetoed"], planned=dict((p["action"], p) for p in applied["plans"]),

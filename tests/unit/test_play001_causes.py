@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._assess import assess
+from ansible_collections.virtengine.incident_response.plugins.module_utils._assess import _show_play001, assess
 from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import commits, halts_without, quorum
 from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import fleet_view
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
@@ -77,7 +77,9 @@ def test_case16_full_disks_veto_the_bare_coordinated_restart_and_say_free_the_di
     assert {e["host"] for e in veto["evidence"]} == {"val-b", "val-c"}
     assert any("no space left on device" in e["line"] for e in veto["evidence"])
     assert decision["blocked"].startswith("coordinated_restart is not offered") and "free or grow the disk" in decision["blocked"]
-    assert any("coordinated_restart VETOED on val-b, val-c (disk_full" in w for w in decision["why"])
+    shown = "\n".join(_show_play001(decision))
+    assert "SCENARIO B -> coordinated_restart (VETOED: see below)" in shown
+    assert "- coordinated_restart VETOED on val-b, val-c (disk_full, the whole plan)" in shown
     causes = dict((c["cause"], c) for c in decision["causes"])
     assert causes["disk_full"]["hosts"] == ["val-b", "val-c"] and causes["disk_full"]["resolved"] == {}
     # The restart loop of val-c is read from the journal: 3 restarts, shown where the table and checklist show numbers.
@@ -93,7 +95,7 @@ def test_case16_with_live_readings_shows_the_numbers_and_a_freed_disk_lets_the_r
     decision = _decide16({"val-b": full, "val-c": full})
     (veto,) = decision["vetoed"]
     assert "0 B free of 500.0 GiB under /home/virtengine/.virtengine" in veto["evidence"][0]["numbers"]
-    assert "0 B free of 500.0 GiB" in decision["blocked"] or "0 B free of 500.0 GiB" in " ".join(decision["why"])
+    assert "0 B free of 500.0 GiB" in "\n".join(_show_play001(decision))
     freed = dict(full, disk_free_bytes=120 * GIB, disk_free_percent=24.0)
     decision = _decide16({"val-b": freed, "val-c": freed})
     assert decision["vetoed"] == [] and decision["blocked"] is None
@@ -356,3 +358,23 @@ def test_exactly_one_third_absent_halts_and_the_explanation_agrees_with_the_deci
     consensus = dict(quorum(entries), validators=entries, absent=[entries[2]])
     decision = _play001.decide(fleet_view(dict(readings, consensus=consensus), hosts, ["v1", "v2", "v3"]))
     assert consensus["quorum_reachable"] is True and any("(< 1/3)" in w for w in decision["why"])
+
+
+def test_a_plan_that_acts_host_by_host_loses_only_the_vetoed_host_and_says_so_in_its_lines():
+    # Case 01's planned upgrade (tests/unit/fixtures/cases/01-upgrade-height-halt) with val-b's disk found full live: the
+    # upgrade switch goes on for the others; the gate's lines name val-b, why and what to do.
+    case = "01-upgrade-height-halt"
+    fleet = json.loads((CASES / case / "fleet.json").read_text())
+    hosts = {}
+    for name, state in fleet["hosts"].items():
+        hosts[name] = {"service": state["service"], "reachable": state["reachable"], "logs": scan(_lines(case, state["log"]))}
+    hosts["val-b"]["resources"] = {"disk_free_bytes": 12 << 20, "disk_total_bytes": 200 * GIB, "home": "/srv/terra"}
+    readings = {"chain": fleet["chain"], "consensus": fleet["consensus"], "peers": fleet["peers"]}
+    decision = _play001.decide(fleet_view(readings, hosts, fleet["validators"]))
+    assert decision["scenario"] == "U" and decision["blocked"] is None
+    switch = decision["planned"]["upgrade_switch"]
+    assert switch["hosts"] == ["val-a", "val-c", "val-d"]
+    (veto,) = decision["vetoed"]
+    assert veto["hosts"] == ["val-b"] and veto["whole_plan"] is False
+    assert switch["lines"][-1].startswith("left out: upgrade_switch VETOED on val-b (disk_full): ")
+    assert "12.0 MiB free of 200.0 GiB under /srv/terra" in switch["lines"][-1]
