@@ -6,6 +6,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 from pathlib import Path
 
 from conftest import REPO, assert_refused_before_anything_ran, run_playbook
@@ -218,3 +219,33 @@ def test_node_service_refuses_a_change_that_skipped_the_gate(localnet, tmp_path)
     assert run.rc != 0
     assert "was not confirmed through the gate role" in run.raw
     assert _processes(localnet)["validator4"] == "RUNNING"
+
+
+def test_a_full_disk_read_live_vetoes_the_restart_and_nothing_is_restarted(localnet, report_dir):
+    # validator3's home on a real file system with no free space (a tmpfs mounted over it while the node is stopped):
+    # the diagnosis reads it on the host (node_inspect read=[resources]), there is no log line yet, and the coordinated
+    # restart of validator3 and validator4 is vetoed, even confirmed, with what to do first.
+    home = Path(localnet.status()["dir"]) / "validator3"
+    localnet.run("stop", "validator3", "validator4")
+    mounted = False
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(home)], check=True)
+        mounted = True
+        subprocess.run(["dd", "if=/dev/zero", "of=%s" % (home / "filler"), "bs=64k"], capture_output=True, check=False)
+        assert os.statvfs(str(home)).f_bavail == 0
+        run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, ir_confirm="coordinated_restart"), env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc != 0
+        assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
+        decision = _report(report_dir)["data"]["decision"]
+        assert decision["scenario"] == "B" and decision["plans"] == []
+        (veto,) = decision["vetoed"]
+        assert veto["action"] == "coordinated_restart" and veto["cause"] == "disk_full" and veto["hosts"] == ["validator3"]
+        assert veto["evidence"][0]["line"].startswith("live reading: 0 B free of 256.0 KiB under %s" % home)
+        assert "coordinated_restart is not offered" in run.raw and "free or grow the disk" in run.raw
+        assert "GATED ACTION: coordinated_restart" not in run.raw, "no gate is offered for a vetoed plan"
+        assert _report(report_dir)["data"]["confirmations"] == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(home)], check=True)
+        localnet.run("start", "validator3", "validator4")
+        localnet.wait_blocks("validator1", 3)
