@@ -61,8 +61,9 @@ _SAME_BINARY = "the same binary stops at the same height again"
 RULES = dict((rule.cause, rule) for rule in (
     # --- planned upgrades -------------------------------------------------------------------------------------
     Rule("upgrade_binary_too_new", "the node runs the upgrade binary before the plan's height",
-         (), _merge(_each(DATA_REWRITES, _STATE_IS_FINE), _each(("coordinated_restart", "node_restart", "rolling_restart", "peer_reset"),
-                                                                  "restarted, the upgrade binary refuses the old chain again")),
+         (), _merge(_each(DATA_REWRITES, _STATE_IS_FINE),
+                    _each(("coordinated_restart", "node_restart", "rolling_restart", "peer_reset"),
+                          "restarted, the upgrade binary refuses the old chain again")),
          "start the old binary again until the plan's height (no rollback, no resync)"),
     Rule("upgrade_binary_too_old", "the binary has no handler for an upgrade the chain already applied",
          ("upgrade_switch",), _merge(_each(DATA_REWRITES, _STATE_IS_FINE),

@@ -12,7 +12,6 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.virtengine.incident_response.plugins.filter.confirmed_actions import confirmed_actions
-from ansible_collections.virtengine.incident_response.plugins.filter.gate_refusals import gate_refusals
 from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import (
     GATED_ACTIONS, GateError, check_approval, gate_verdict, parse_confirmations, plan_changes, plan_fingerprint)
 
@@ -164,8 +163,8 @@ def test_required_check_names_bad_calls():
         check_approval(_entry(), "", "validator1")
     with pytest.raises(GateError, match="host or target"):
         check_approval(_entry(), "state_rollback", "")
-    with pytest.raises(AnsibleFilterError, match="must be a dict"):
-        gate_refusals(["state_rollback"], "state_rollback", "validator1")
+    with pytest.raises(GateError, match="must be a dict"):
+        check_approval(["state_rollback"], "state_rollback", "validator1")
 
 
 def test_plans_survive_a_json_round_trip():
