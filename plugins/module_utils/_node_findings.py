@@ -98,9 +98,9 @@ def reading_text(name, reading):
                                                  reading.get("home") or "the node's home"))
     if name == "out_of_memory":
         if reading.get("memory_max_bytes") is not None or reading.get("memory_current_bytes") is not None:
+            limit = reading.get("memory_max_bytes")
             parts.append("unit memory %s of MemoryMax %s" % (human_bytes(reading.get("memory_current_bytes")),
-                                                              human_bytes(reading.get("memory_max_bytes"))
-                                                              if reading.get("memory_max_bytes") is not None else "infinity"))
+                                                             human_bytes(limit) if limit is not None else "infinity"))
         if reading.get("mem_available_bytes") is not None:
             parts.append("%s available of %s" % (human_bytes(reading["mem_available_bytes"]), human_bytes(reading.get("mem_total_bytes"))))
     if name == "too_many_open_files" and reading.get("limit_nofile") is not None:
@@ -223,8 +223,8 @@ def outside_set_text(validator):
         validator["host"], validator["address"], "voting power %s in its /status" % power if power is not None else "its RPC does not answer", what)
     if validator["jailed"] and not validator["tombstoned"]:
         newest = validator["jailed"][-1]
-        head += "; jailed at height %s%s (log of %s)" % (newest["height"] or "?", (" until %s" % newest["jailed_until"]) if newest["jailed_until"] else "",
-                                                       newest["logged_by"])
+        until = (" until %s" % newest["jailed_until"]) if newest["jailed_until"] else ""
+        head += "; jailed at height %s%s (log of %s)" % (newest["height"] or "?", until, newest["logged_by"])
     if validator["tombstoned"]:
         return head + ". It can never validate again: never unjail; stop every copy of its key and create a new validator with a new key"
     return head + ". Fix why it missed blocks, then unjail it (tx slashing unjail) once jailed_until has passed; a restart does not unjail it"

@@ -191,6 +191,10 @@ def _status(name, power, height, block_time):
         "validator_info": {"address": ADDRESSES[name], "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "AAAA"}, "voting_power": str(power)}}}
 
 
+def _answer(body):
+    return lambda query: (200, json.dumps(body), "application/json")
+
+
 def _case19_nodes(serve, powers):
     """Fake v0.38 RPC servers for case 19: /validators lists the validators with power, val-c's /status says 0."""
     fleet = json.loads((CASES / CASE19 / "fleet.json").read_text())
@@ -213,8 +217,7 @@ def _case19_nodes(serve, powers):
     for name in sorted(ADDRESSES):
         answers = {"status": _status(name, powers.get(name, 0), height, now), "validators": validators, "consensus_state": round_state,
                    "net_info": net_info}
-        node = serve("healthy", name, dict((method, (lambda body: lambda query: (200, json.dumps(body), "application/json"))(body))
-                                           for method, body in answers.items()))
+        node = serve("healthy", name, dict((method, _answer(body)) for method, body in answers.items()))
         endpoints.append({"name": name, "url": node.url, "node_id": None, "validator_address": None})
     return endpoints, fleet
 
