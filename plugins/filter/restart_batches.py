@@ -52,6 +52,8 @@ _value:
   type: dict
 """
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import halts_without
+
 
 def restart_batches(validators, total_power, offline_power=0, max_batch=0, allow_quorum_loss=False):
     total = int(total_power)
@@ -61,7 +63,7 @@ def restart_batches(validators, total_power, offline_power=0, max_batch=0, allow
     batches, refused, current, current_power = [], [], [], 0
     for validator in ordered:
         power = validator["power"]
-        if (offline + power) * 3 >= total:
+        if halts_without(offline + power, total):
             refused.append({"name": validator["name"], "power": power,
                             "reason": "restarting it takes %d of %d power offline (>= 1/3): the chain would halt" % (offline + power, total)})
             if not allow_quorum_loss:
@@ -71,7 +73,7 @@ def restart_batches(validators, total_power, offline_power=0, max_batch=0, allow
             batches.append([validator["name"]])
             current, current_power = [], 0
             continue
-        fits = (offline + current_power + power) * 3 < total and (not max_batch or len(current) < int(max_batch))
+        fits = not halts_without(offline + current_power + power, total) and (not max_batch or len(current) < int(max_batch))
         if current and not fits:
             batches.append(current)
             current, current_power = [], 0

@@ -13,11 +13,13 @@ __metaclass__ = type
 
 from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import FleetError, diagnose, fleet_view, host_record
 from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import play002
-from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import decide as play001
+from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import decide as play001, veto_text
 from ansible_collections.virtengine.incident_response.plugins.module_utils._tables import text_table
 
-DIAGNOSE_COLUMNS = ["node", "height", "behind", "block_age_s", "advancing", "catching_up", "peers", "island", "power", "vote", "process", "error"]
-PLAY001_COLUMNS = ["host", "ssh", "process", "rpc", "height", "hash", "vote", "power", "signatures", "app_hash", "binary", "version", "upgrade_binary"]
+DIAGNOSE_COLUMNS = ["node", "height", "behind", "block_age_s", "advancing", "catching_up", "peers", "island", "power", "vote", "process", "disk_free",
+                    "error"]
+PLAY001_COLUMNS = ["host", "ssh", "process", "rpc", "height", "hash", "vote", "power", "signatures", "app_hash", "binary", "version", "upgrade_binary",
+                   "disk_free", "restarts"]
 PLAY002_COLUMNS = ["host", "island", "rpc", "height", "hash", "peers", "power", "faults", "unreachable"]
 
 
@@ -28,8 +30,9 @@ def _show_diagnose(decision):
 
 
 def _show_play001(decision):
-    lines = ["SCENARIO %s%s%s" % (decision["scenario"], " (forced)" if decision["forced"] else "",
-                                  (" -> %s" % decision["remedy"]) if decision["remedy"] else "")]
+    lines = ["SCENARIO %s%s%s%s" % (decision["scenario"], " (forced)" if decision["forced"] else "",
+                                    (" -> %s" % decision["remedy"]) if decision["remedy"] else "",
+                                    " (VETOED: see below)" if decision["blocked"] else "")]
     lines += ["- %s" % reason for reason in decision["why"]]
     lines += [""] + text_table(decision["validators"], PLAY001_COLUMNS).split("\n")
     if decision["evidence"]:
@@ -38,6 +41,15 @@ def _show_play001(decision):
     if decision["app_hashes"]:
         lines += ["", "App hashes:"]
         lines += text_table(decision["app_hashes"], ["app_hash", "hosts", "inferred", "power", "fraction", "canonical"]).split("\n")
+    if decision["plans"]:
+        lines += ["", "Plans (each goes through the gate):"]
+        for kept in decision["plans"]:
+            lines.append("- %s on %s%s" % (kept["action"], ", ".join(kept["hosts"]), "".join(
+                " %s=%s" % item for item in sorted(kept["parameters"].items()))))
+            lines += ["    %d. %s" % (index, step) for index, step in enumerate(kept["lines"], start=1)]
+    if decision["vetoed"]:
+        lines += ["", "Vetoed (the evidence rules these out):"]
+        lines += ["- %s" % veto_text(veto) for veto in decision["vetoed"]]
     upgrade = decision["upgrade"]
     if upgrade:
         readiness = upgrade["readiness"]
@@ -68,8 +80,11 @@ def _show_play002(decision):
 RUNBOOKS = {
     "diagnose": (lambda view, options: diagnose(view), {}, _show_diagnose, DIAGNOSE_COLUMNS),
     "play001": (lambda view, options: play001(view, options["scenario"], options["restart_scope"], options["upgrade_plan"],
-                                              options["upgrade_sha256"]),
-                {"scenario": (str, ""), "restart_scope": (str, "affected"), "upgrade_plan": (dict, {}), "upgrade_sha256": (str, "")},
+                                              options["upgrade_sha256"], options["verify_blocks"], options["resync_method"],
+                                              options["upgrade_binary_source"], options["upgrade_switch_mode"]),
+                {"scenario": (str, ""), "restart_scope": (str, "affected"), "upgrade_plan": (dict, {}), "upgrade_sha256": (str, ""),
+                 "verify_blocks": (int, 3), "resync_method": (str, "blocksync"), "upgrade_binary_source": (str, ""),
+                 "upgrade_switch_mode": (str, "cosmovisor")},
                 _show_play001, PLAY001_COLUMNS),
     "play002": (lambda view, options: play002(view, options["resync_stranded"], options["resync_hosts"]),
                 {"resync_stranded": (bool, False), "resync_hosts": (list, [])}, _show_play002, PLAY002_COLUMNS),

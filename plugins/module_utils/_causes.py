@@ -103,6 +103,20 @@ RULES = dict((rule.cause, rule) for rule in (
          "stop this validator now, find the other instance or the reset signing state; never restart it as it is"),
     Rule("double_sign_evidence", "the chain holds evidence that a validator double signed", (), {},
          "check whether the address is ours; if it is, stop every copy of that key"),
+    # --- validator set (x/slashing, x/staking) ------------------------------------------------------------------
+    # The jailing line is the chain's word about some validator, logged by every node: it vetoes nothing on the host
+    # that logged it. The findings below are about our own validator, from the probe (its /status power, /validators)
+    # and the slashing lines whose address is its own.
+    Rule("validator_jailed", "the chain jailed a validator (named in the line) for missing blocks", (), {},
+         "if the address is ours: fix why it missed blocks, then unjail it (tx slashing unjail) once jailed_until passed"),
+    Rule("validator_out_of_set", "our validator is outside the active set (voting power 0, not in /validators): jailed or unbonded",
+         (), {"coordinated_restart": "it has no voting power: restarting it brings none back, and a restart does not unjail it"},
+         "find why it left the set (query slashing signing-info, query staking validator): fix that cause (downtime: the node "
+         "itself), then unjail it (tx slashing unjail) once jailed_until passed; tombstoned: never"),
+    Rule("validator_tombstoned", "our validator's key is tombstoned (slashed for double signing): it can never validate again",
+         (), {ANY: "a tombstoned key never signs again, and another copy of it may still run: no automated action on this validator"},
+         "never unjail it (the chain refuses): stop every copy of the key, find how it double signed, and create a new "
+         "validator with a new key"),
     # --- signer -----------------------------------------------------------------------------------------------
     Rule("signer_regression", "the signer refuses to sign below its last signed height, round or step",
          (), {"state_rollback": "a rollback lowers the height below the signed one: the signer refuses it, and lowering the "
@@ -121,6 +135,8 @@ RULES = dict((rule.cause, rule) for rule in (
     Rule("too_many_open_files", "the process hit its open-file limit (LimitNOFILE)",
          (), _each(NODE_REMEDIES, "restarted with the same limit, the node runs out of file descriptors again"),
          "raise LimitNOFILE of the node's unit (e.g. 65536), then restart the node"),
+    Rule("service_restarting", "the service manager started the node again after it died", (), {},
+         "read why it died (the cause before the restart): a crash loop needs its cause fixed, not another restart"),
     Rule("db_corruption", "a node database is corrupted (often after a crash or a full disk)",
          RESYNCS, _merge(_each(("coordinated_restart", "node_restart", "rolling_restart", "peer_reset"), "it reads the corrupted database again"),
                          {"state_rollback": "a rollback reads the corrupted store"}),
@@ -131,8 +147,8 @@ RULES = dict((rule.cause, rule) for rule in (
     # --- p2p identity -----------------------------------------------------------------------------------------
     Rule("p2p_id_mismatch", "a peer at that address answers with another node id", ("peer_reset",), _each(DATA_REWRITES, _STATE_IS_FINE),
          "correct persistent_peers with the id the peer now has"),
-    Rule("p2p_auth_failure", "the secret-connection handshake with a peer failed", (), {},
-         "check the peer's address, port and firewall; not a consensus fault"),
+    Rule("p2p_auth_failure", "a peer failed authentication: its key or node info does not match, or no CometBFT node answers there",
+         (), {}, "check the peer's node key and address (persistent_peers) and what listens on its p2p port; not a consensus fault"),
     # --- generic: the cause is in another line ----------------------------------------------------------------
     Rule("consensus_failure", "consensus stopped on this node (the process and RPC stay up)", (), {},
          "another signature names the cause (upgrade, resources); without one, treat it as divergence"),

@@ -170,6 +170,21 @@ def merge_entries(views):
     return mark_presence(merged)
 
 
+def commits(power, total):
+    """Whether ``power`` of ``total`` voting power commits a block: strictly more than 2/3 (CometBFT's +2/3).
+
+    The one 1/3 rule of the collection, in integers (a rounded fraction gets exactly 1/3 wrong): with exactly 2/3
+    present no block commits. False for a total of 0.
+    """
+    return total > 0 and power * 3 > total * 2
+
+
+def halts_without(absent, total):
+    """Whether the chain stops committing with ``absent`` of ``total`` voting power missing: 1/3 or more (exactly
+    1/3 halts, since the other 2/3 is not more than 2/3)."""
+    return not commits(total - absent, total)
+
+
 def quorum(entries):
     """Absent power, its fraction, and whether > 2/3 of the power is present."""
     total = sum(e["voting_power"] for e in entries)
@@ -182,8 +197,7 @@ def quorum(entries):
         "absent_power": absent_power,
         "absent_fraction": round(float(absent_power) / total, 4) if total else 0.0,
         "absent_count": len(absent),
-        # A block needs strictly more than 2/3 of the voting power.
-        "quorum_reachable": present_power * 3 > total * 2,
+        "quorum_reachable": commits(present_power, total),
     }
 
 

@@ -20,6 +20,15 @@ __metaclass__ = type
 
 from ansible.module_utils.six.moves.collections_abc import Mapping
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import cause
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_findings import (
+    disk_is_full,
+    human_bytes,
+    outside_set,
+    outside_set_text,
+    reading_text,
+)
+
 # A host whose facts are missing could not be reached (the playbooks run with ignore_unreachable) or was not diagnosed.
 UNREACHABLE_SERVICE = {"state": "UNREACHABLE", "running": None, "error": "no facts: host unreachable or not diagnosed"}
 
@@ -31,11 +40,14 @@ class FleetError(ValueError):
 def host_record(host_vars):
     """One inventory host's own findings, from its host variables (``hostvars[host]``).
 
-    Returns ``{service, logs, reachable, binary, upgrade_binary, node_id, p2p_address, voting_power, p2p,
-    reachability}``: ``service`` from ``node_service_status`` (UNREACHABLE when absent), ``logs`` from
-    ``node_logs_findings``, ``reachable`` whether SSH gave a service state, ``binary``/``upgrade_binary`` from
-    ``node_binary_facts``, ``p2p``/``reachability`` from ``p2p_check_result`` (null when unread), identity from the
-    inventory (``node_id``, ``node_p2p_address``, ``node_voting_power``).
+    Returns ``{service, logs, resources, reachable, binary, upgrade_binary, node_id, p2p_address, voting_power,
+    validator_address, inventory_validator, p2p, reachability}``: ``service`` from ``node_service_status``
+    (UNREACHABLE when absent), ``logs`` from ``node_logs_findings``, ``resources`` from ``node_resources`` (node_inspect's
+    free disk, memory, limits, restarts; ``{}`` when unread), ``reachable`` whether SSH gave a service state,
+    ``binary``/``upgrade_binary`` from ``node_binary_facts``, ``p2p``/``reachability`` from ``p2p_check_result`` (null
+    when unread), identity from the inventory (``node_id``, ``node_p2p_address``, ``node_voting_power``,
+    ``node_validator_address``); ``inventory_validator``: the host is in the group ``validators`` or has a
+    ``node_validator_address`` (the inventory says it validates).
     """
     if not isinstance(host_vars, Mapping):
         raise FleetError("host variables must be a dictionary (hostvars[host]), not %s" % type(host_vars).__name__)
@@ -46,12 +58,15 @@ def host_record(host_vars):
     return {
         "service": service or dict(UNREACHABLE_SERVICE),
         "logs": host_vars.get("node_logs_findings") or {},
+        "resources": host_vars.get("node_resources") or {},
         "reachable": bool(service) and service.get("state") != "UNREACHABLE",
         "binary": binary,
         "upgrade_binary": upgrade,
         "node_id": host_vars.get("node_id"),
         "p2p_address": host_vars.get("node_p2p_address"),
         "voting_power": host_vars.get("node_voting_power"),
+        "validator_address": host_vars.get("node_validator_address"),
+        "inventory_validator": "validators" in (host_vars.get("group_names") or ()) or bool(host_vars.get("node_validator_address")),
         "p2p": check.get("p2p"),
         "reachability": check.get("reachability"),
     }
@@ -128,7 +143,10 @@ def diagnose(view):
 
     ``verdict`` is healthy, degraded, halted or unknown (no node answered); ``findings`` say why in plain words;
     ``nodes`` is one table row per probed node (height, behind, block age, advancing, peers, island, power, vote,
-    process, error).
+    process, free disk, error). ``causes`` (``_causes`` records) are what the probes found on a node: a disk the live
+    reading shows full (``disk_full``), an inventory validator outside the active set (``validator_out_of_set``,
+    ``validator_tombstoned``: ``_node_findings.outside_set``); ``outside_set`` lists those validators. A diagnosis
+    plans nothing: ``plans`` and ``vetoed`` are empty.
     """
     fleet = view["fleet"]
     summary, consensus, peer_summary = fleet["chain"], fleet["consensus"], fleet["peers"]
@@ -148,6 +166,8 @@ def diagnose(view):
             "power": vote["voting_power"] if vote else rpc.get("voting_power"),
             "vote": ("present" if vote["present"] else "ABSENT") if vote else None,
             "process": service.get("state"),
+            "disk_free": human_bytes((node["host"].get("resources") or {}).get("disk_free_bytes"))
+            if (node["host"].get("resources") or {}).get("disk_free_bytes") is not None else None,
             "error": rpc.get("error") or service.get("error"),
         })
 
@@ -184,12 +204,35 @@ def diagnose(view):
             findings.append("%s: service %s" % (name, service.get("state")))
         elif service.get("error"):
             findings.append("%s: service state unknown (%s)" % (name, service["error"]))
+    # Inventory validators (the view's, or hosts the inventory says validate) outside the active set, and full disks.
+    validators = [name for name, node in view["nodes"].items() if node["validator"] or node["host"].get("inventory_validator")]
+    outside = outside_set(view, validators)
+    findings.extend(outside_set_text(validator) for validator in outside["validators"])
+    if outside["validators"] and outside["unmatched"]:
+        findings.append("slashing lines in the logs for addresses not matched to an inventory host: %s" % "; ".join(
+            "%s %s%s (log of %s)" % (line["validator"] or "?", "jailed at height %s" % line["height"] if line["signature"] == "validator_jailed"
+                                     else "double-sign evidence", (" until %s" % line["jailed_until"]) if line["jailed_until"] else "", line["logged_by"])
+            for line in outside["unmatched"]))
+    causes = list(outside["causes"])
+    full = [name for name in sorted(view["nodes"]) if disk_is_full(view["nodes"][name]["host"].get("resources"))]
+    for name in full:
+        resources = view["nodes"][name]["host"]["resources"]
+        findings.append("%s: DISK FULL, %s: free or grow it before any restart (a node restarted on a full disk fails at its first write)"
+                        % (name, reading_text("disk_full", resources)))
+    if full:
+        causes.insert(0, cause("disk_full", full, [{"host": name, "signature": "disk_full", "reading": view["nodes"][name]["host"]["resources"],
+                                                    "numbers": reading_text("disk_full", view["nodes"][name]["host"]["resources"])}
+                                                   for name in full]))
     if verdict == "healthy" and findings:
         verdict = "degraded"
     return {
         "verdict": verdict,
         "findings": findings or ["all nodes answer, produce blocks, see each other and every validator votes"],
         "nodes": rows,
+        "causes": causes,
+        "plans": [],
+        "vetoed": [],
+        "outside_set": outside["validators"],
         "islands": peer_summary.get("islands") or [],
         "absent": absent,
         "summary": {

@@ -38,6 +38,9 @@ Signature = namedtuple("Signature", "name patterns meaning decision severity")
 SEVERITIES = ("critical", "high", "medium", "info")
 
 _HEX = r"[0-9A-Fa-f]+|\[[0-9 ]*\]"
+# Transport errors of a peer that is down, restarting or filtered (Go's net and io wordings).
+_UNREACHABLE = (r"\bEOF\b|connection reset by peer|i/o timeout|connection refused|broken pipe|use of closed network connection|"
+                r"no route to host|network is unreachable|timed out|deadline exceeded|connection timed out")
 
 SIGNATURES = (
     # --- planned upgrades (x/upgrade, cosmovisor) --------------------------------------------------------------
@@ -141,19 +144,38 @@ SIGNATURES = (
         (r"(?i)verified (?:new )?evidence of byzantine behaviou?r",
          r"(?i)DuplicateVoteEvidence",
          r"(?i)LightClientAttackEvidence",
-         r"(?i)confirmed (?:equivocation|double[- ]sign)",
+         r"(?i)confirmed (?:equivocation|double[- ]sign)(?: from (?P<validator>\S+?) at height (?P<infraction_height>\d+))?",
          r"(?i)(?:equivocation|double[- ]sign(?:ing|ed)?)\b.*?(?:validator|infraction|evidence|slash|tombstone)",
          r"(?i)(?:slash|jail|tombston)\w*.*?(?:equivocation|double[- ]sign)"),
         "the chain holds evidence that a validator double signed (it will be slashed and tombstoned)",
         "check whether the address is ours; if it is, stop every copy of that key",
         "high",
     ),
+    # --- validator set (x/slashing, x/staking): lines every node logs about whichever validator it concerns ------
+    Signature(
+        "validator_jailed",
+        # x/slashing v0.43-v0.50: "slashing and jailing validator due to liveness fault" (forks drop "slashing and");
+        # v0.38-v0.42: "Validator %s past min height of %d and below signed blocks threshold of %d"; x/staking v0.46+:
+        # "validator jailed" (after a liveness fault or a double sign); "would have been slashed ... already jailed".
+        (r"(?i)(?:slashing and )?(?:jailing|slashing) validator due to liveness fault",
+         r"(?i)Validator (?P<validator>\S+) (?:past min height of (?P<min_height>\d+) and )?is below signed blocks threshold of (?P<threshold>\d+)",
+         r"(?i)Validator (?P<validator>\S+) past min height of (?P<min_height>\d+) and below signed blocks threshold of (?P<threshold>\d+)",
+         r"(?i)validator would have been slashed for downtime, but was either not found in store or already jailed",
+         r"(?i)\bvalidator jailed\b"),
+        "the chain jailed a validator (named in the line) for missing blocks: it left the validator set and signs nothing",
+        "if the validator is ours: fix why it missed blocks, then unjail it (tx slashing unjail) once jailed_until passed",
+        "high",
+    ),
     # --- signer -------------------------------------------------------------------------------------------------
     Signature(
         "signer_regression",
-        (r"(?i)(?<!peer state )(?P<regression>height|round|step) regression(?: at height (?P<height>\d+))?",
+        # privval/file.go CheckHRS: a height regression (consensus below the signed height: after a rollback or old
+        # data) or conflicting data at one height/round/step is a fault. A round or step regression at the signed height
+        # is what a restarted validator logs while it replays its WAL (the guard refusing a vote it already signed):
+        # no signature (seen on the local network at every restart mid-height).
+        (r"(?i)(?<!peer state )(?P<regression>height) regression(?: at height (?P<height>\d+))?",
          r"(?i)error signing (?:vote|proposal): conflicting data"),
-        "the signer refuses to sign below its last signed height/round/step (double-sign guard)",
+        "the signer refuses to sign below its last signed height, or other data at a signed height/round/step (double-sign guard)",
         "wait for the chain to pass the signed height; never lower priv_validator_state.json",
         "high",
     ),
@@ -169,30 +191,41 @@ SIGNATURES = (
     # --- resources ----------------------------------------------------------------------------------------------
     Signature(
         "out_of_memory",
-        (r"(?i)fatal error: runtime: out of memory",
-         r"(?i)runtime: cannot allocate memory",
+        # Go: "fatal error: out of memory" after "runtime: out of memory: cannot allocate N-byte block", or "fatal error:
+        # runtime: out of memory" (mmap); the kernel's global and cgroup OOM killer; systemd; Docker/Kubernetes.
+        (r"(?i)fatal error: (?:runtime: )?out of memory",
+         r"(?i)runtime: (?:out of memory: )?cannot allocate (?:memory|\d+-byte block)",
          r"(?i)Out of memory: Kill(?:ed)? process (?P<pid>\d+) \((?P<process>[^)]+)\)",
          r"(?i)oom[-_ ]kill",
          r"(?i)killed by the OOM killer",
          r"(?i)(?:Main process exited, )?code=killed, status=9/KILL",
-         r"(?i)signal: killed"),
+         r"(?i)signal: killed",
+         r"\bOOMKilled\b"),
         "the node process was killed for lack of memory",
         "B-type restart only after memory is freed or added; not a consensus fault",
         "high",
     ),
     Signature(
         "disk_full",
-        (r"(?i)no space left on device",),
+        # ENOSPC, and EDQUOT (a quota on the node's user fills up the same way).
+        (r"(?i)no space left on device", r"(?i)disk quota exceeded", r"\bENOSPC\b"),
         "the node's disk is full: it cannot write blocks or state",
         "free space (prune, move data) before any restart; a rollback or resync writes more",
         "critical",
     ),
     Signature(
         "too_many_open_files",
-        (r"(?i)too many open files",),
+        (r"(?i)too many open files", r"\bEMFILE\b"),
         "the process hit its open-file limit (LimitNOFILE)",
         "raise LimitNOFILE and restart the node",
         "high",
+    ),
+    Signature(
+        "service_restarting",
+        (r"(?i)Scheduled restart job, restart counter is at (?P<restarts>\d+)",),
+        "the service manager started the node again after it died (systemd Restart=): the cause is in the lines before",
+        "read why it died (the signature before the restart); a crash loop needs that cause fixed, not another restart",
+        "info",
     ),
     Signature(
         "db_corruption",
@@ -224,9 +257,14 @@ SIGNATURES = (
     ),
     Signature(
         "p2p_auth_failure",
-        (r"(?i)auth failure: (?P<reason>secret conn failed.*|.+)",),
-        "the secret-connection handshake with a peer failed",
-        "check the peer's address, port and firewall; not a consensus fault",
+        # p2p/transport.go wraps every failure of the secret connection or the NodeInfo handshake as "auth failure: ...",
+        # also a peer that is down or restarting (EOF, connection reset, i/o timeout): that is no identity fault and no
+        # signature at all (the healthy network logs it whenever a peer restarts). What is left: the peer's key or node
+        # info does not authenticate (challenge verification failed, conn.ID/NodeInfo.ID mismatch, low-order key), or
+        # what answers at that address does not speak CometBFT's p2p protocol.
+        (r"(?i)auth failure: (?!(?:secret conn failed|handshake failed): .*?(?:" + _UNREACHABLE + r"))(?P<reason>.+)",),
+        "a peer failed authentication: its key or node info does not match, or no CometBFT node answers at that address",
+        "check the peer's node key and address (persistent_peers) and what listens on its p2p port; not a consensus fault",
         "medium",
     ),
     # --- generic: the cause is in another line -----------------------------------------------------------------
@@ -421,6 +459,8 @@ _ERR = re.compile(r"\berr=(\"(?:[^\"\\]|\\.)*\"|\S+)")
 _HEIGHT = re.compile(r"\bheight[=:] ?\"?(\d+)")
 _ROUND = re.compile(r"\bround[=:] ?\"?(\d+)")
 _COMMITTED = re.compile(r"(?i)committed state.*?\bheight[=:] ?\"?(\d+)")
+# Fields the SDK logs as key=value in any order (zerolog sorts them): the validator a slashing line is about, and when.
+_KEY_VALUES = tuple((key, re.compile(r"\b%s[=:] ?\"?([^\s\",}]+)" % key)) for key in ("validator", "jailed_until", "infraction_height"))
 _MESSAGE_KEYS = ("_msg", "msg", "message", "MESSAGE")
 MAX_LINE = 600
 
@@ -527,7 +567,12 @@ def _match(prepared, by_text):
 
 def _fields(found, candidate, without_stack):
     fields = dict((k, v) for k, v in found.groupdict().items() if v is not None)
-    for key in ("upgrade_height", "app_height", "core_height", "app_version", "pid"):
+    for key, pattern in _KEY_VALUES:
+        if key not in fields:
+            found_value = pattern.search(without_stack)
+            if found_value:
+                fields[key] = found_value.group(1)
+    for key in ("upgrade_height", "app_height", "core_height", "app_version", "pid", "restarts", "infraction_height", "min_height", "threshold"):
         if key in fields:
             fields[key] = int(fields[key])
     if "height" in fields:

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import commits
 from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import node_id_error
 
 
@@ -177,7 +178,7 @@ def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts
     canonical = None
     if islands and (len(powers) == 1 or powers[0] > powers[1]):
         canonical = next(i for i in islands if i["voting_power"] == powers[0])
-    quorum = bool(canonical) and total_power > 0 and canonical["voting_power"] * 3 > total_power * 2
+    quorum = bool(canonical) and commits(canonical["voting_power"], total_power)
     for island in islands:
         if island is canonical:
             island["state"] = "canonical"

@@ -29,7 +29,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import apply, plan
+from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import commits, halts_without
 from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import FleetError
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_findings import (
+    host_causes,
+    human_bytes,
+    outside_set,
+    outside_set_text,
+    reading_text,
+)
 
 CHECKLIST = (
     ("network_partition", "Network partition?"),
@@ -39,6 +48,7 @@ CHECKLIST = (
 )
 
 SCENARIOS = ("none", "A", "B", "C", "U")
+VERDICTS = {"none": "healthy", "A": "minority_absent", "B": "quorum_lost", "C": "state_divergence", "U": "planned_upgrade"}
 UPGRADE_SIGNATURES = ("upgrade_needed", "upgrade_binary_too_old", "cosmovisor_upgrade_binary_missing")
 DIVERGENCE_SIGNATURES = ("app_hash_divergence", "results_hash_divergence", "replay_app_hash_mismatch")
 # A validator with one of these cannot come back by a restart: its own data or state is wrong.
@@ -73,6 +83,10 @@ def _rows(view):
         found = _signatures(state)
         binary = state.get("binary") or {}
         upgrade = state.get("upgrade_binary") or {}
+        resources = state.get("resources") or {}
+        restarts = resources.get("restarts")
+        if restarts is None:
+            restarts = ((found.get("service_restarting") or {}).get("fields") or {}).get("restarts")
         # Only consensus-time lines form app-hash groups: a node that fails its own replay diverged whatever its power
         # (the blocks it replays came from the chain), so its hash never competes for the canonical one.
         own = [(e.get("fields") or {}).get("own_app_hash") for n, e in found.items() if n == "app_hash_divergence"]
@@ -93,6 +107,8 @@ def _rows(view):
             "binary": ((binary.get("sha256") or "")[:12] or None) if not binary.get("error") else "?",
             "version": binary.get("version"),
             "upgrade_binary": None if not upgrade.get("name") else ("ready" if upgrade.get("present") else "MISSING"),
+            "disk_free": human_bytes(resources["disk_free_bytes"]) if resources.get("disk_free_bytes") is not None else None,
+            "restarts": restarts,
             "_full_hash": rpc.get("latest_block_hash"),
             "_own_app_hash": own[0] if own else None,
             "_signatures": found,
@@ -207,7 +223,7 @@ def _readiness(rows, upgrade, total_power, expected_sha256):
     return {"ready": ready, "not_ready": missing, "ready_power": ready_power, "not_ready_power": sum(power[h] for h in missing),
             "ready_fraction": round(float(ready_power) / total_power, 4) if total_power else None,
             # The chain resumes once more than 2/3 of the power runs the upgrade binary.
-            "enough_to_resume": ready_power * 3 > total_power * 2 if total_power else False}
+            "enough_to_resume": commits(ready_power, total_power)}
 
 
 def last_good_height(committed):
@@ -238,9 +254,62 @@ def rollback_height(validators, hosts):
                                  for name in validators))
 
 
-def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256=""):
+def _plan_lines(action, kept, decision, options):
+    """The steps the gate shows for a kept plan: the preconditions a live reading shows met, then what runs."""
+    lines = []
+    for condition in kept["preconditions"]:
+        shown = "; ".join("%s: %s" % (host, reading_text("disk_full", reading) if "disk_free_bytes" in reading else reading)
+                          for host, reading in sorted(condition["reading"].items()))
+        lines.append("precondition met (%s): %s" % (shown, condition["what"]))
+    hosts = ", ".join(kept["hosts"])
+    if action == "upgrade_switch":
+        upgrade = decision["upgrade"]
+        source = options["upgrade_binary_source"]
+        lines.append("%s %s" % (
+            "install the upgrade binary %s (sha256 %s) on %s" % (source, decision["upgrade_sha256"] or "?", hosts) if source
+            else "use the upgrade binary already in place on %s" % hosts,
+            "in cosmovisor/upgrades/%s/bin and point cosmovisor/current at it" % upgrade["name"] if options["upgrade_switch_mode"] == "cosmovisor"
+            else "over %s" % (options["binary"] or "the node's binary")))
+        lines.append("restart %s on it; the chain resumes once more than 2/3 of the power runs it" % hosts)
+        lines.append("no rollback: re-executing height %s on the old binary panics again" % upgrade["height"])
+    elif action == "coordinated_restart":
+        lines.append("restart %s all at the same time (%s)" % (hosts, options["service_manager"] or "systemd"))
+        lines.append("wait for at least %s new blocks and every validator at the same height and hash" % options["verify_blocks"])
+    elif action == "state_rollback":
+        height = kept["parameters"].get("height")
+        lines.append("stop every validator at the same time: %s" % hosts)
+        lines.append("roll back to height %s: one below the lowest height a validator last committed (from the logs); read again before the "
+                     "stop and after it, the rollback refuses if it moved" % (
+                         height if height is not None else "UNKNOWN (a validator has no committed height in its logs: the rollback will refuse)"))
+        lines.append("back up priv_validator_key.json and priv_validator_state.json, then roll each back to that height (%s rollback; --hard "
+                     "only for nodes more than one height above)" % (options["binary"] or "virtengine"))
+        lines.append("check every validator is at the same height, never lowering a signing state")
+        lines.append("start every validator at the same time, then wait for new blocks")
+    elif action == "diverged_resync":
+        lines.append("first fix the cause on %s (binary/version: see the binaries table)" % hosts)
+        lines.append("%s of %s (node_resync: stop, back up the signing files, reset the data, keep the signing state, start); nothing else "
+                     "is touched" % (options["resync_method"], hosts))
+        lines.append("the canonical app hash is %s" % (decision["canonical_app_hash"] or "the one of the chain (their blocks came from it)"))
+    return lines
+
+
+def veto_text(veto):
+    """One line for a veto: the remedy, the hosts, why, the numbers read, and what to do instead."""
+    numbers = "; ".join("%s: %s" % (e["host"], e["numbers"]) for e in veto["evidence"] if e.get("numbers"))
+    return "%s VETOED on %s (%s%s): %s%s. Instead: %s" % (
+        veto["action"], ", ".join(veto["hosts"]), veto["cause"], ", the whole plan" if veto["whole_plan"] else "", veto["because"],
+        (" [%s]" % numbers) if numbers else "", veto["instead"])
+
+
+def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256="", verify_blocks=3, resync_method="blocksync",
+           upgrade_binary_source="", upgrade_switch_mode="cosmovisor"):
     """PLAY-001's decision over the fleet view (``_fleet.fleet_view`` with the validators named); see the module
-    docstring. Raises DecisionError on unusable input."""
+    docstring. Besides the scenario and its tables it returns the shape every runbook's decision has: ``verdict``,
+    ``why``, ``causes`` (each validator's log signatures and resource readings, the validators outside the active set:
+    ``_node_findings``), ``plans`` (the scenario's remedy after ``_causes.apply``, with the gate's lines) and ``vetoed``
+    (the remedies a cause rules out, with what to do instead), plus ``planned`` ({action: plan}) and ``blocked`` (why
+    the scenario's remedy is not offered, or None). The remaining options only word the plans' lines. Raises
+    DecisionError on unusable input."""
     if forced and forced not in SCENARIOS[1:]:
         raise DecisionError("play001_scenario=%r: use one of A, B, C, U (or leave it empty to decide)" % forced)
     if restart_scope not in ("affected", "all"):
@@ -253,6 +322,9 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
     absent = [v["name"] for v in consensus.get("absent") or []]
     fraction = consensus.get("absent_fraction") or 0.0
     total_power = consensus.get("total_power") or sum(r["power"] or 0 for r in rows)
+    absent_power = consensus.get("absent_power")
+    if absent_power is None:
+        absent_power = sum(v.get("voting_power") or 0 for v in consensus.get("absent") or [])
     why, evidence = [], []
 
     def cite(names, hosts_only=None):
@@ -270,14 +342,25 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
     elif halted is None:
         why.append("no node answered: the chain's state is unknown")
     if absent:
-        why.append("%s absent, %.1f%% of the voting power (%s 1/3)" % (", ".join(absent), 100 * fraction, ">=" if fraction >= 1 / 3.0 else "<"))
+        why.append("%s absent, %.1f%% of the voting power (%s" % (
+            ", ".join(absent), 100 * fraction, ">= 1/3): no block can commit, a block needs more than 2/3" if halts_without(absent_power, total_power)
+            else "< 1/3): the others still hold more than 2/3"))
+
+    causes = host_causes(view, validators)
+    outside = outside_set(view, validators)
+    causes += outside["causes"]
+    out_of_set = [v["host"] for v in outside["validators"]]
+    for validator in outside["validators"]:
+        why.append(outside_set_text(validator))
+    # A consensus failure on a host with a resource fault is that fault's (the WAL could not be written), not divergence.
+    resource_hosts = set(h for c in causes if c["cause"] in RESOURCE_SIGNATURES for h in c["hosts"])
 
     upgrade = upgrade_finding(rows, halt_height, (upgrade_plan or {}).get("plan") if isinstance(upgrade_plan, dict) else None)
     hash_split = app_hash_groups(rows, total_power)
     diverging = _diverging_blocks(rows)
     binaries = binary_groups(rows)
     crash_looping = [r["host"] for r in rows if any(n in CRASH_LOOP_SIGNATURES for n in r["_signatures"])]
-    failures = [r["host"] for r in rows if "consensus_failure" in r["_signatures"]]
+    failures = [r["host"] for r in rows if "consensus_failure" in r["_signatures"] and r["host"] not in resource_hosts]
     canonical_hosts = set(hash_split["groups"][0]["hosts"]) if hash_split["canonical"] and hash_split["groups"] else set()
     diverged = sorted((set(hash_split["diverged"]) | set(crash_looping)) - canonical_hosts)
 
@@ -304,7 +387,7 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
     if len(binaries) > 1:
         why.append("the validators run different binaries: %s" % "; ".join(
             "%s (%s) on %s" % (b["sha256"], b["version"] or "version ?", ",".join(b["hosts"])) for b in binaries))
-    cite(RESOURCE_SIGNATURES + DOUBLE_SIGN_SIGNATURES)
+    cite(RESOURCE_SIGNATURES + DOUBLE_SIGN_SIGNATURES + ("panic",))
 
     if forced:
         scenario = forced
@@ -334,7 +417,11 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
     if scenario == "C" and remedy == "diverged_resync":
         why.append("diverged (to resync, nothing else touched): %s" % ", ".join(diverged))
 
-    lagging = [r["host"] for r in rows if r["vote"] == "ABSENT" or r["process"] not in ("RUNNING", "ACTIVE") or r["rpc"] != "ok"]
+    # A validator outside the active set has no power to bring back: it is never part of the restart (its finding
+    # says what to do instead).
+    lagging = [r["host"] for r in rows if (r["vote"] == "ABSENT" or r["process"] not in ("RUNNING", "ACTIVE") or r["rpc"] != "ok")
+               and r["host"] not in out_of_set]
+    restart_hosts = [h for h in validators if h not in out_of_set] if restart_scope == "all" else lagging
     islands = view["fleet"]["islands"]
     down = [r["host"] for r in rows if r["process"] not in ("RUNNING", "ACTIVE")]
     resources = [e for e in evidence if e["signature"] in RESOURCE_SIGNATURES]
@@ -343,9 +430,10 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
     checklist = [
         {"question": CHECKLIST[0][1], "suspect": len(islands) > 1,
          "found": "%d islands: %s" % (len(islands), " | ".join(",".join(i["members"]) for i in islands)) if len(islands) > 1 else "one island"},
-        {"question": CHECKLIST[1][1], "suspect": len(down) > 1 or any(r["ssh"] != "ok" for r in rows) or bool(resources),
+        {"question": CHECKLIST[1][1], "suspect": len(down) > 1 or any(r["ssh"] != "ok" for r in rows) or bool(resource_hosts),
          "found": "; ".join(filter(None, [("processes not running on %s" % ", ".join(down)) if down else "every validator process runs"]
-                                   + ["%s: %s" % (e["host"], e["signature"]) for e in resources]))},
+                                   + ["%s: %s%s" % (e["host"], c["cause"], (" (%s)" % e["numbers"]) if e.get("numbers") else "")
+                                      for c in causes if c["cause"] in RESOURCE_SIGNATURES for e in c["evidence"]]))},
         {"question": CHECKLIST[2][1], "suspect": any(found for _h, found in software),
          "found": "; ".join("%s: %s" % (h, ", ".join(found)) for h, found in software if found) or "no consensus failure, panic or divergence in the logs"},
         {"question": CHECKLIST[3][1], "suspect": bool(double_signs),
@@ -358,8 +446,12 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
     for row in rows:
         for key in [k for k in row if k.startswith("_")]:
             del row[key]
-    return {
+    rollback_to = rollback_height(validators, dict((name, node["host"]) for name, node in view["nodes"].items())) \
+        if scenario == "C" and remedy == "state_rollback" else None
+    upgrade_hosts = list(validators) if scenario == "U" else []
+    decision = {
         "scenario": scenario,
+        "verdict": VERDICTS[scenario],
         "forced": bool(forced),
         "remedy": remedy,
         "why": why,
@@ -368,18 +460,48 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
         "halt_height": halt_height,
         "absent": absent,
         "absent_fraction": fraction,
+        "absent_power": absent_power,
         "contact": absent,
         "checklist": checklist,
-        "restart_hosts": list(validators) if restart_scope == "all" else lagging,
+        "restart_hosts": restart_hosts,
         "diverged_hosts": diverged if scenario == "C" and remedy == "diverged_resync" else [],
-        "rollback_height": rollback_height(validators, dict((name, node["host"]) for name, node in view["nodes"].items()))
-        if scenario == "C" and remedy == "state_rollback" else None,
+        "rollback_height": rollback_to,
         "crash_looping": crash_looping,
         "app_hashes": hash_split["groups"],
         "canonical_app_hash": hash_split["canonical"],
         "binaries": binaries,
         "upgrade": upgrade_report,
-        "upgrade_hosts": list(validators) if scenario == "U" else [],
+        "upgrade_hosts": upgrade_hosts,
+        "upgrade_sha256": upgrade_sha256 or None,
         "unreachable_hosts": [r["host"] for r in rows if r["ssh"] != "ok"],
+        "outside_set": outside["validators"],
         "validators": rows,
     }
+
+    proposed = []
+    if remedy == "upgrade_switch" and upgrade_report and upgrade_hosts:
+        proposed.append(plan("upgrade_switch", upgrade_hosts))
+    elif remedy == "coordinated_restart" and restart_hosts:
+        proposed.append(plan("coordinated_restart", restart_hosts, together=True))
+    elif remedy == "state_rollback":
+        proposed.append(plan("state_rollback", validators, {"height": rollback_to}, together=True))
+    elif remedy == "diverged_resync" and decision["diverged_hosts"]:
+        proposed.append(plan("diverged_resync", decision["diverged_hosts"]))
+    applied = apply(proposed, causes)
+    options = {"verify_blocks": verify_blocks, "resync_method": resync_method, "upgrade_binary_source": upgrade_binary_source,
+               "upgrade_switch_mode": upgrade_switch_mode,
+               "service_manager": next((((view["nodes"][h]["host"].get("service") or {}).get("manager")) for h in validators
+                                        if (view["nodes"][h]["host"].get("service") or {}).get("manager")), None),
+               "binary": next(((view["nodes"][h]["host"].get("binary") or {}).get("path") for h in validators
+                               if (view["nodes"][h]["host"].get("binary") or {}).get("path")), None)}
+    for kept in applied["plans"]:
+        # A plan that lost hosts to a veto says so in its own lines, the ones the gate shows.
+        kept["lines"] = _plan_lines(kept["action"], kept, decision, options) + [
+            "left out: %s" % veto_text(veto) for veto in applied["vetoed"] if veto["action"] == kept["action"]]
+    left = set(p["action"] for p in applied["plans"])
+    gone = [v for v in applied["vetoed"] if v["action"] not in left]
+    decision.update(causes=causes, plans=applied["plans"], vetoed=applied["vetoed"], planned=dict((p["action"], p) for p in applied["plans"]),
+                    blocked="%s is not offered: %s. Do that first, then run PLAY-001 again." % (
+                        gone[0]["action"], " ".join("On %s: %s (%s). Instead: %s" % (", ".join(v["hosts"]), v["because"], v["cause"], v["instead"])
+                                                    for v in gone)) if gone else None)
+    return decision

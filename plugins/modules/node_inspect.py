@@ -9,13 +9,14 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: node_inspect
-short_description: A node's service state, log signatures and binary, read in one call on its host
+short_description: A node's service state, log signatures, binary and host resources, read in one call on its host
 version_added: 0.1.0
 description:
   - Reads on the node's host, in one module run, what O(read) asks for - the service state
     (as M(virtengine.incident_response.node_service_info)), the failure signatures in the newest log lines
-    (as M(virtengine.incident_response.node_log_signatures)) and the binary that runs (path, SHA-256, version, and
-    whether a named upgrade's binary is in cosmovisor's layout).
+    (as M(virtengine.incident_response.node_log_signatures)), the binary that runs (path, SHA-256, version, and
+    whether a named upgrade's binary is in cosmovisor's layout) and the host's resources (free space of the file system
+    holding O(home), memory, the systemd unit's memory limit, restarts and open-file limit, the process's open files).
   - One call instead of one per reading, so a diagnosis over many nodes pays Ansible's per-task cost once per node.
     The roles C(node_service), C(node_logs) and C(node_binary) call it.
   - Every reading reports its own C(error) (no such service or log, manager absent, binary not found); the module
@@ -30,7 +31,7 @@ options:
     description: What to read.
     type: list
     elements: str
-    choices: [service, logs, binary]
+    choices: [service, logs, binary, resources]
     default: [service]
   service_name:
     description: The systemd unit or supervisor program.
@@ -71,6 +72,10 @@ options:
     description: Cosmovisor's directory (C(DAEMON_HOME/cosmovisor)).
     type: path
     default: ~/.virtengine/cosmovisor
+  home:
+    description: The node's home (C(--home)); V(resources) reads the free space of the file system holding it.
+    type: path
+    default: ~/.virtengine
 notes:
   - The binary is checksummed in the module (hashlib), not through a separate stat task.
 """
@@ -139,6 +144,48 @@ binary:
       description: C({name, path, present, sha256}) of the upgrade binary; name, path and sha256 null and present
         false when no upgrade was named.
       type: dict
+resources:
+  description: The host's resources; a value that could not be read is null and its reason is in C(errors).
+  returned: when O(read) has V(resources)
+  type: dict
+  contains:
+    home:
+      description: O(home) as given.
+      type: str
+    disk_free_bytes:
+      description: Free bytes for the node's (unprivileged) user on the file system holding O(home).
+      type: int
+    disk_total_bytes:
+      description: Size of that file system.
+      type: int
+    disk_free_percent:
+      description: Free space as a percentage of the file system.
+      type: float
+    mem_total_bytes:
+      description: C(MemTotal) of C(/proc/meminfo).
+      type: int
+    mem_available_bytes:
+      description: C(MemAvailable) of C(/proc/meminfo).
+      type: int
+    memory_current_bytes:
+      description: The systemd unit's C(MemoryCurrent) (its cgroup's memory, page cache included); null under supervisor.
+      type: int
+    memory_max_bytes:
+      description: The unit's C(MemoryMax); null when it has none (infinity) or under supervisor.
+      type: int
+    restarts:
+      description: The unit's C(NRestarts) (automatic restarts by systemd since it was last started by hand).
+      type: int
+    limit_nofile:
+      description: The unit's C(LimitNOFILE) (systemd), else the process's soft C(Max open files) (C(/proc/<pid>/limits)).
+      type: int
+    open_files:
+      description: File descriptors the node's process holds now (needs O(read) V(service) for its pid, and permission).
+      type: int
+    errors:
+      description: What could not be read, and why.
+      type: list
+      elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -146,13 +193,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_node_log
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
 from ansible_collections.virtengine.incident_response.plugins.module_utils._node_binary import read_binary, upgrade_named_by_logs
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_resources import read_resources
 from ansible_collections.virtengine.incident_response.plugins.module_utils._node_service import SERVICE_MANAGER_SPEC, read_service
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            read=dict(type="list", elements="str", choices=["service", "logs", "binary"], default=["service"]),
+            read=dict(type="list", elements="str", choices=["service", "logs", "binary", "resources"], default=["service"]),
             service_name=dict(type="str", default="virtengine"),
             log_source=dict(type="str", choices=["journald", "file"], default="journald"),
             log_unit=dict(type="str"),
@@ -162,6 +210,7 @@ def main():
             binary=dict(type="str", default="virtengine"),
             upgrade_name=dict(type="str", default=""),
             cosmovisor_dir=dict(type="path", default="~/.virtengine/cosmovisor"),
+            home=dict(type="path", default="~/.virtengine"),
             **SERVICE_MANAGER_SPEC
         ),
         supports_check_mode=True,
@@ -169,7 +218,7 @@ def main():
     params = module.params
     read = params["read"]
     if not read:
-        module.fail_json(msg="read=[] reads nothing: give one or more of service, logs, binary")
+        module.fail_json(msg="read=[] reads nothing: give one or more of service, logs, binary, resources")
     if not params["service_name"].strip():
         module.fail_json(msg="service_name=%r must name the systemd unit or supervisor program" % params["service_name"])
     if "logs" in read:
@@ -194,6 +243,9 @@ def main():
         upgrade_name = upgrade_name or upgrade_named_by_logs(found["signatures"])
     if "binary" in read:
         result["binary"] = read_binary(module, params["binary"], upgrade_name, params["cosmovisor_dir"])
+    if "resources" in read:
+        result["resources"] = read_resources(module, params["home"], params["manager"], params["service_name"],
+                                             (result.get("service") or {}).get("pid"))
     module.exit_json(**result)
 
 

@@ -31,6 +31,9 @@ def test_healthy_network_report(localnet, report_dir):
     rows = dict((r["node"], r) for r in report["data"]["diagnosis"]["nodes"])
     assert sorted(rows) == ["fullnode1", "validator1", "validator2", "validator3", "validator4"]
     assert all(r["process"] == "RUNNING" and r["advancing"] for r in rows.values())
+    # Free space is read on each node's host (node_inspect read=[resources]); nothing is a cause on a healthy network.
+    assert all(r["disk_free"] and r["disk_free"] != "?" for r in rows.values())
+    assert report["data"]["diagnosis"]["causes"] == [] and report["data"]["diagnosis"]["outside_set"] == []
     assert "| node | height | behind |" in markdown and "| validator3 |" in markdown
     # The report is shown as a list of lines (one per line in every callback, AWX's job output included).
     shown = "\n".join(run.result("Show the report")["msg"])

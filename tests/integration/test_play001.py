@@ -6,6 +6,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 from pathlib import Path
 
 from conftest import REPO, assert_refused_before_anything_ran, run_playbook
@@ -51,6 +52,10 @@ def test_healthy_chain_changes_nothing(localnet, report_dir):
     report = _report(report_dir)
     assert report["verdict"] == "healthy" and report["summary"]["scenario"] == "none"
     assert report["data"]["confirmations"] == []
+    decision = report["data"]["decision"]
+    assert decision["verdict"] == "healthy" and decision["plans"] == [] and decision["vetoed"] == [] and decision["outside_set"] == []
+    # Each validator's host was read (free disk under node_home), and nothing in the logs or readings is a cause.
+    assert all(row["disk_free"] for row in decision["validators"]) and decision["causes"] == []
 
 
 def test_two_stopped_refused_without_confirmation_then_restarted_with_it(localnet, report_dir, tmp_path):
@@ -63,6 +68,10 @@ def test_two_stopped_refused_without_confirmation_then_restarted_with_it(localne
         report = _report(report_dir)
         assert report["summary"]["scenario"] == "B" and report["verdict"] == "not recovered"
         assert sorted(report["data"]["decision"]["absent"]) == ["validator3", "validator4"]
+        # The gate was shown the plan the decision returned, with nothing vetoed (stopped nodes, disks with room).
+        planned = report["data"]["decision"]["planned"]["coordinated_restart"]
+        assert planned["hosts"] == ["validator3", "validator4"] and report["data"]["decision"]["vetoed"] == []
+        assert report["data"]["confirmations"][0]["plan"] == planned["lines"]
         assert [(c["action"], c["decision"]) for c in report["data"]["confirmations"]] == [("coordinated_restart", "refused")]
 
         confirmed_dir = tmp_path / "confirmed"
@@ -210,3 +219,33 @@ def test_node_service_refuses_a_change_that_skipped_the_gate(localnet, tmp_path)
     assert run.rc != 0
     assert "was not confirmed through the gate role" in run.raw
     assert _processes(localnet)["validator4"] == "RUNNING"
+
+
+def test_a_full_disk_read_live_vetoes_the_restart_and_nothing_is_restarted(localnet, report_dir):
+    # validator3's home on a real file system with no free space (a tmpfs mounted over it while the node is stopped):
+    # the diagnosis reads it on the host (node_inspect read=[resources]), there is no log line yet, and the coordinated
+    # restart of validator3 and validator4 is vetoed, even confirmed, with what to do first.
+    home = Path(localnet.status()["dir"]) / "validator3"
+    localnet.run("stop", "validator3", "validator4")
+    mounted = False
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(home)], check=True)
+        mounted = True
+        subprocess.run(["dd", "if=/dev/zero", "of=%s" % (home / "filler"), "bs=64k"], capture_output=True, check=False)
+        assert os.statvfs(str(home)).f_bavail == 0
+        run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, ir_confirm="coordinated_restart"), env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc != 0
+        assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
+        decision = _report(report_dir)["data"]["decision"]
+        assert decision["scenario"] == "B" and decision["plans"] == []
+        (veto,) = decision["vetoed"]
+        assert veto["action"] == "coordinated_restart" and veto["cause"] == "disk_full" and veto["hosts"] == ["validator3"]
+        assert veto["evidence"][0]["line"].startswith("live reading: 0 B free of 256.0 KiB under %s" % home)
+        assert "coordinated_restart is not offered" in run.raw and "free or grow the disk" in run.raw
+        assert "GATED ACTION: coordinated_restart" not in run.raw, "no gate is offered for a vetoed plan"
+        assert _report(report_dir)["data"]["confirmations"] == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(home)], check=True)
+        localnet.run("start", "validator3", "validator4")
+        localnet.wait_blocks("validator1", 3)
