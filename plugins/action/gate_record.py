@@ -20,7 +20,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.vars import load_extra_vars
 
 from ansible_collections.virtengine.incident_response.plugins.lookup.operator import operator_name
-from ansible_collections.virtengine.incident_response.plugins.module_utils import _run_record
+from ansible_collections.virtengine.incident_response.plugins.module_utils import _run_record, _safety_limits
 from ansible_collections.virtengine.incident_response.plugins.module_utils._gate import (
     GateError, check_approval, check_known, gate_verdict, host_parameters, parse_confirmations)
 
@@ -80,11 +80,11 @@ class ActionModule(ActionBase):
                 return result
             verdict = gate_verdict(self._value(task_vars, "ir_confirm"), args["action"], args["hosts"], args["parameters"],
                                    self._value(task_vars, "ir_plans", {}))
-        except (GateError, _run_record.RecordError) as error:
+        except (GateError, _run_record.RecordError, _safety_limits.LimitError) as error:
             raise AnsibleActionFail("gate %s: %s" % (args["action"] or step, error))
         job = self._job(task_vars)
         if step == "plan":
-            result.update(changed=False, run=run, job=job, **verdict)
+            result.update(changed=False, run=run, job=job, paused=_safety_limits.paused(self._value(task_vars, "ir_pause")), **verdict)
             return result
         return self._decide(run, args, task_vars, verdict, job, result)
 
@@ -100,11 +100,23 @@ class ActionModule(ActionBase):
         # A typed answer counts only where the gate asked: not in check mode, not under a job nobody types into.
         typed = args["typed"].strip() == action and not verdict["named"] and not check_mode and not job
         confirmed = verdict["confirmed"] or typed
+        by = operator_name(dict((n, self._value(task_vars, n)) for n in ("awx_user_name", "tower_user_name")), os.environ)
+        # The safety limits refuse even a confirmed plan: paused, or the fleet's remediation budget spent.
+        limit = _safety_limits.paused(self._value(task_vars, "ir_pause"))
+        if confirmed and not limit and not check_mode:
+            try:
+                _safety_limits.charge_budget(
+                    run, action, args["hosts"],
+                    _safety_limits.positive("ir_remediation_budget", self._value(task_vars, "ir_remediation_budget"), _safety_limits.DEFAULT_BUDGET),
+                    _safety_limits.positive("ir_remediation_window", self._value(task_vars, "ir_remediation_window"), _safety_limits.DEFAULT_WINDOW))
+            except _safety_limits.LimitError as error:
+                limit = str(error)
+        confirmed = confirmed and not limit
         entry = {
-            "action": action,
+            "action": action, "limit": limit,
             "decision": "confirmed" if confirmed else ("check_mode" if check_mode else "refused"),
             "via": "ir_confirm" if verdict["confirmed"] else ("prompt" if typed else "none"),
-            "by": operator_name(dict((n, self._value(task_vars, n)) for n in ("awx_user_name", "tower_user_name")), os.environ),
+            "by": by,
             "at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "hosts": args["hosts"], "parameters": args["parameters"], "fingerprint": verdict["fingerprint"],
             "approved_fingerprint": verdict["approved_fingerprint"], "refusals": verdict["refusals"], "changes": verdict["changes"],
@@ -130,5 +142,13 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(
                 "%s on %s refused before this change: %s. Run the runbook's playbook so that its gate shows and records the plan, "
                 "and confirm it there." % (action, target, "; ".join(refusals)))
+        # Paused since the gate decided: stop before the next change (the operator's switch for "stop everything").
+        pause = _safety_limits.paused(self._value(task_vars, "ir_pause"))
+        if pause:
+            raise AnsibleActionFail("%s on %s refused before this change: %s." % (action, target, pause))
+        lock = None
+        if not self._task.check_mode:
+            ttl = _safety_limits.positive("ir_lock_ttl", self._value(task_vars, "ir_lock_ttl"), _safety_limits.DEFAULT_LOCK_TTL)
+            lock = _safety_limits.take_lock(target, run, action, entry["by"], ttl)
         return {"changed": False, "action": action, "target": target, "fingerprint": entry["fingerprint"], "by": entry["by"],
-                "at": entry["at"], "parameters": host_parameters(entry["parameters"], target), "hosts": entry["hosts"]}
+                "at": entry["at"], "parameters": host_parameters(entry["parameters"], target), "hosts": entry["hosts"], "lock": lock}

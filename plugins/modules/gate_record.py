@@ -29,6 +29,11 @@ description:
     asked, that is not in check mode and not under an AWX or EDA job), appends the decision to the record and returns it.
   - V(require) fails unless the record's last decision of O(action) confirmed it for O(target) with O(parameters),
     and returns the approved values for that target, which the changing role then acts with.
+  - Safety limits (docs/architecture.md) - V(decide) refuses a confirmed plan while paused (the file
+    C(<state dir>/PAUSE) or the variable C(ir_pause)) or past the remediation budget (C(ir_remediation_budget)
+    confirmed changing actions per C(ir_remediation_window) seconds, default 6 per 3600); V(require) refuses while
+    paused and takes the target's lock (C(<state dir>/locks/), C(ir_lock_ttl) seconds, default 1800), refusing when
+    another run holds it.
 author:
   - VirtEngine SRE Team (@virtengine)
 attributes:
@@ -133,7 +138,9 @@ job:
   returned: when step is plan
   type: dict
 entry:
-  description: V(decide) - the decision recorded (action, decision, via, by, at, hosts, parameters, fingerprint, plan, ...).
+  description:
+    - V(decide) - the decision recorded (action, decision, via, by, at, hosts, parameters, fingerprint, plan, ...).
+    - C(limit) says which safety limit refused a confirmed plan (null when none did).
   returned: when step is decide
   type: dict
 gate_log:
@@ -162,5 +169,15 @@ by:
 at:
   description: V(require) - when (UTC).
   returned: when step is require
+  type: str
+lock:
+  description:
+    - V(require) - the lock this run holds on O(target) (C(lock) - node, run, action, by, since, expires, controller) and
+      the stale lock it replaced (C(took_over), with C(stale) - V(expired) or V(its run ended)); null in check mode.
+  returned: when step is require
+  type: dict
+paused:
+  description: V(plan) - why gated actions are paused now, or null.
+  returned: when step is plan
   type: str
 """
