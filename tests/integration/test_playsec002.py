@@ -126,15 +126,20 @@ def test_check_mode_changes_nothing_even_when_confirmed(lab, tmp_path, report_di
     assert "LogLevel INFO" in lab.config.read_text()
 
 
-def _case23_host(tmp_path):
-    """Case 23's auth.log with its stamps moved into the last hour, and its stand-in iptables/ip6tables first on PATH."""
+def case23_auth_log():
+    """Case 23's auth.log with its stamps moved into the last hour (its last line 5 minutes ago), as the case is fed."""
     stamp = re.compile(r"^(\S+)")
     lines = (CASE23 / "auth.log").read_text().splitlines()
     last = datetime.datetime.fromisoformat(stamp.match(lines[-1]).group(1))
     shift = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5) - last
     moved = [stamp.sub(lambda found: (datetime.datetime.fromisoformat(found.group(1)) + shift).isoformat(), line) for line in lines]
+    return "\n".join(moved) + "\n"
+
+
+def _case23_host(tmp_path):
+    """Case 23's auth.log moved into the last hour, and its stand-in iptables/ip6tables first on PATH."""
     auth_log = tmp_path / "auth.log"
-    auth_log.write_text("\n".join(moved) + "\n")
+    auth_log.write_text(case23_auth_log())
     stubs = tmp_path / "bin"
     stubs.mkdir()
     for tool in ("iptables", "ip6tables"):

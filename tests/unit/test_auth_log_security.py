@@ -193,3 +193,16 @@ def test_openssh_98_sshd_session_and_rfc5424_ipv6_lines():
             "Failed password for invalid user admin from 2001:db8:4:7::15 port 50112 ssh2")
     found = parse_auth_line(line, at("2025-07-22T00:00:00Z"))
     assert (found["program"], found["source"], found["how"], found["pid"]) == ("sshd-session", "2001:db8:4:7::15", "invalid_user", "41210")
+
+
+def test_not_dropped_reads_both_families_rules_whatever_their_comment():
+    from ansible_collections.virtengine.incident_response.plugins.module_utils._firewall import not_dropped
+    rules = ["-P INPUT ACCEPT",
+             '-A INPUT -s 203.0.113.45/32 -m comment --comment "virtengine-ir PLAY-SEC-002 INC-20261208-001" -j DROP',
+             "-A INPUT -s 2001:db8:4::/48 -j DROP",
+             "-A INPUT -s 198.51.100.9/32 -p tcp -m tcp --dport 22 -j DROP",  # narrower: the address is not blocked
+             "-A INPUT -s 192.0.2.1/32 -j ACCEPT",
+             '-A INPUT -s 10.0.0.1/32 -m comment --comment "unbalanced -j DROP']
+    assert not_dropped(["203.0.113.45", "2001:db8:4:7::15", "2001:db8:5::1", "198.51.100.9", "192.0.2.1", "10.0.0.1"], rules) == [
+        "2001:db8:5::1", "198.51.100.9", "192.0.2.1", "10.0.0.1"]
+    assert not_dropped(["203.0.113.45"], []) == ["203.0.113.45"]
