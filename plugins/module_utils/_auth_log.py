@@ -190,8 +190,8 @@ def parse_auth_line(line, reference):
     failure | success | None (context), ``count`` > 1 for rsyslog's ``message repeated N times: [ ... ]``.
     Syslog lines carry no year: it is the latest that puts the line not after ``reference`` (the window's end, an aware
     datetime; see syslog_time; UTC is assumed, as on the fleet's hosts). ``time`` is None for lines without a
-    timestamp (sshd -E) or with an impossible one. ``source`` is canonical (canonical_address). A ``journalctl -o json`` record is one line too; its ``line`` is rendered
-    as ``journalctl -o short-iso-precise`` shows it, for the evidence.
+    timestamp (sshd -E) or with an impossible one. ``source`` is canonical (canonical_address). A ``journalctl -o json``
+    record is one line too; its ``line`` is rendered as ``journalctl -o short-iso-precise`` shows it, for the evidence.
     """
     text = line.rstrip("\r\n")
     split = _journal_entry(text) if text.lstrip("\x1e").startswith("{") else None
