@@ -51,7 +51,9 @@ options:
     elements: path
     default: []
   rotated:
-    description: Also read the rotations of each O(auth_logs) file that the window covers (plain or gzip-compressed).
+    description:
+      - Also read the rotations of each O(auth_logs) and O(api_logs) file that the window covers (plain or
+        gzip-compressed).
     type: bool
     default: true
   max_bytes:
@@ -282,7 +284,8 @@ def main():
                                  params["max_bytes"], unreadable, truncated)
         if params["journal_units"]:
             attempts += read_journal(module, params["journal_units"], since, until, reference, unreadable)
-        attempts += read_attempts(params["api_logs"], lambda lines: (found for found in map(parse_api_line, lines) if found),
+        attempts += read_attempts(log_files(params["api_logs"], params["rotated"], since),
+                                  lambda lines: (found for found in map(parse_api_line, lines) if found),
                                   params["max_bytes"], unreadable, truncated)
         findings = analyse(attempts, since, until, params["failure_threshold"], params["max_evidence"], params["max_auth_tries"])
     except AuthLogError as error:

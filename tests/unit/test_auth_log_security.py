@@ -206,3 +206,14 @@ def test_not_dropped_reads_both_families_rules_whatever_their_comment():
     assert not_dropped(["203.0.113.45", "2001:db8:4:7::15", "2001:db8:5::1", "198.51.100.9", "192.0.2.1", "10.0.0.1"], rules) == [
         "2001:db8:5::1", "198.51.100.9", "192.0.2.1", "10.0.0.1"]
     assert not_dropped(["203.0.113.45"], []) == ["203.0.113.45"]
+
+
+def test_module_reads_the_api_logs_rotations_too(run_module, tmp_path):
+    line = '2001:db8::77 - - [08/Dec/2026:02:%02d:00 +0000] "POST /v1/deploy HTTP/1.1" 401 12 "-" "curl/8.0"\n'
+    (tmp_path / "api.log.1").write_text("".join(line % n for n in range(10, 14)))
+    (tmp_path / "api.log").write_text(line % 20)
+    for name, when in (("api.log.1", "2026-12-08T02:14:00Z"), ("api.log", "2026-12-08T02:21:00Z")):
+        os.utime(str(tmp_path / name), (at(when).timestamp(), at(when).timestamp()))
+    result = run_module(auth_log_scan, {"api_logs": [str(tmp_path / "api.log")], "since": "2026-12-08T02:00:00Z",
+                                        "until": "2026-12-08T03:00:00Z"})
+    assert result["offenders"] == ["2001:db8::77"] and by_source(result) == {"2001:db8::77": 5}
