@@ -443,9 +443,11 @@ def fleet_findings(scans, ssh_clients, controller, security_team, management):
     """``{host: auth_log_scan result}``, ``{host: SSH_CLIENT}`` -> the fleet's findings and block plan.
 
     Each host's plan blocks its offenders minus the protected ranges; the controller's address as that host sees
-    it (SSH_CLIENT) is protected on that host along with ``controller``.
+    it (SSH_CLIENT) is protected on that host along with ``controller``. A log a host could not read, or read only in
+    part (the scan's ``unreadable`` and ``truncated``), is a finding and a row of ``unread``: no attempt seen there is
+    not the same as none made.
     """
-    plan, refused, offenders, suspicious, evidence = {}, [], [], [], []
+    plan, refused, offenders, suspicious, evidence, unread = {}, [], [], [], [], []
     for host in sorted(scans):
         scan, ssh_client = scans[host], (ssh_clients.get(host) or "").split(" ")[0]
         protected = {"controller": list(controller) + ([ssh_client] if ssh_client else []),
@@ -460,6 +462,9 @@ def fleet_findings(scans, ssh_clients, controller, security_team, management):
                                   "successes": entry["successes"], "users": ", ".join(entry["users"])})
             evidence.extend({"host": host, "source": entry["source"], "line": line} for line in entry["evidence"])
         suspicious.extend(dict(item, host=host) for item in scan.get("success_after_failures", []))
+        unread.extend({"host": host, "path": item["path"], "problem": item["error"]} for item in scan.get("unreadable", []))
+        unread.extend({"host": host, "path": item["path"], "problem": "only its newest part was read: %d bytes before it were not "
+                       "(raise max_bytes)" % item["unread_bytes"]} for item in scan.get("truncated", []))
     severity = "SEV-1" if suspicious else ("SEV-3" if offenders else None)
     findings = ["%s logged in as %s on %s after %d failures: possible compromise, SEV-1"
                 % (item["source"], item["user"], item["host"], item["failures_before"]) for item in suspicious]
@@ -468,6 +473,7 @@ def fleet_findings(scans, ssh_clients, controller, security_team, management):
     findings += ["%s on %s is protected (%s) and will not be blocked" % (
         item["address"], item["host"], ", ".join("%s %s" % (p["reason"], p["range"]) for p in item["protected_by"]))
         for item in refused]
+    findings += ["%s: %s not (wholly) read: %s" % (item["host"], item["path"], item["problem"]) for item in unread]
     verdict = ("COMPROMISE SUSPECTED" if suspicious else ("ATTACK ATTEMPTS" if offenders else "no offender"))
     return {"severity": severity, "verdict": verdict, "findings": findings, "offenders": offenders,
-            "success_after_failures": suspicious, "block_plan": plan, "refused": refused, "evidence": evidence}
+            "success_after_failures": suspicious, "block_plan": plan, "refused": refused, "evidence": evidence, "unread": unread}

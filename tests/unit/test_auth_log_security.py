@@ -217,3 +217,11 @@ def test_module_reads_the_api_logs_rotations_too(run_module, tmp_path):
     result = run_module(auth_log_scan, {"api_logs": [str(tmp_path / "api.log")], "since": "2026-12-08T02:00:00Z",
                                         "until": "2026-12-08T03:00:00Z"})
     assert result["offenders"] == ["2001:db8::77"] and by_source(result) == {"2001:db8::77": 5}
+
+
+def test_fleet_findings_name_the_logs_not_wholly_read():
+    scan = {"offenders": [], "by_source": [], "unreadable": [{"path": "/var/log/auth.log.2.gz", "error": "cannot read it"}],
+            "truncated": [{"path": "/var/log/auth.log", "unread_bytes": 1024}]}
+    result = fleet_findings({"node1": scan}, {}, [], [], [])
+    assert [(row["host"], row["path"]) for row in result["unread"]] == [("node1", "/var/log/auth.log.2.gz"), ("node1", "/var/log/auth.log")]
+    assert "node1: /var/log/auth.log not (wholly) read: only its newest part was read: 1024 bytes" in result["findings"][1]
