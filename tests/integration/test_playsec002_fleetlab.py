@@ -68,7 +68,7 @@ def test_case23_ipv6_and_ipv4_offenders_blocked_for_real_with_ufw_and_ip6tables_
     v6_first = [line for line in rules if "(v6)" in line][0]
     assert V4 in rules[0] and "DENY IN" in rules[0] and comment in rules[0], rules
     assert V6 in v6_first and "DENY IN" in v6_first, rules
-    assert "-s %s/128 -j DROP" % V6 in _in(lab, "fullnode1", "ip6tables", "-S", "ufw-user-input")
+    assert "-s %s/128 -j DROP" % V6 in _in(lab, "fullnode1", "ip6tables", "-S", "ufw6-user-input")
     assert "-s %s/32 -j DROP" % V4 in _in(lab, "fullnode1", "iptables", "-S", "ufw-user-input")
     # ufw on an empty rule set: both rules added (insert 1 would have failed with "Invalid position '1'").
     added = _in(lab, "validator4", "ufw", "show", "added")
