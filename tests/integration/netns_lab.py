@@ -80,8 +80,8 @@ class Lab(object):
                  "except OSError:\n sys.exit(1)" % (TARGET_IP, PORT, source))
         return _run("ip", "netns", "exec", self.client, sys.executable, "-c", probe, check=False).returncode == 0
 
-    def rules(self):
-        return _run("ip", "netns", "exec", self.target, "iptables", "-S", "INPUT").stdout
+    def rules(self, tool="iptables"):
+        return _run("ip", "netns", "exec", self.target, tool, "-S", "INPUT").stdout
 
     def inventory(self, path):
         wrapper = self.dir / "python-in-target"
