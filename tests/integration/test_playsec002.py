@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from conftest import REPO, assert_refused_before_anything_ran, run_playbook, wait_until
-from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
+from netns_lab import ATTACKER_IP, ATTACKER_IP6, CONTROLLER_IP, running_lab
 
 PLAYBOOK = REPO / "playbooks" / "playsec002_unauthorized_access.yml"
 CASE23 = REPO / "tests" / "unit" / "fixtures" / "cases" / "23-ipv6-offender-iptables-block"
@@ -113,6 +113,25 @@ def test_detects_escalates_and_blocks_only_when_confirmed(lab, tmp_path, report_
     assert "LogLevel VERBOSE" in lab.config.read_text()
     assert lab.ssh(CONTROLLER_IP, "root", "wrong_key") != 0
     wait_until("a VERBOSE line", lambda: "Failed publickey for root from %s" % CONTROLLER_IP in lab.log.read_text(), 10)
+
+
+def test_ipv6_attacker_is_dropped_with_ip6tables_for_real(lab, tmp_path, report_dir):
+    """Case 23's kind with a real sshd and real ip6tables inside the namespace: an attacker over IPv6 tries five unknown
+    users; confirmed, PLAY-SEC-002 drops it with ip6tables (iptables holds no rule for it) and it cannot connect over
+    IPv6 any more, while the controller still connects over IPv4."""
+    for number in range(5):
+        assert lab.ssh(ATTACKER_IP6, "intruder%d" % number, "wrong_key") != 0
+    wait_until("sshd logged the IPv6 attempts", lambda: lab.log.read_text().count("from %s port" % ATTACKER_IP6) >= 5, 10)
+    assert lab.reachable(ATTACKER_IP6)
+    run = run_playbook(PLAYBOOK, inventory=lab.inventory(tmp_path / "inventory.json"),
+                       extra_vars=_vars(lab, report_dir, ir_confirm="block_addresses"), env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert run.rc == 0, run.raw[-3000:]
+    assert run.result("Count attempts by address and user in the window", host="target")["offenders"] == [ATTACKER_IP6]
+    ipv6 = lab.rules("ip6tables")
+    assert "-A INPUT -s %s/128 " % ATTACKER_IP6 in ipv6 and "-j DROP" in ipv6, ipv6
+    assert ATTACKER_IP6 not in lab.rules()
+    assert not lab.reachable(ATTACKER_IP6)
+    assert lab.reachable(CONTROLLER_IP)
 
 
 def test_check_mode_changes_nothing_even_when_confirmed(lab, tmp_path, report_dir):
