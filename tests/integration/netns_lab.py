@@ -57,7 +57,8 @@ class Lab(object):
         (self.dir / "authorized_keys").write_text((self.dir / "client_key.pub").read_text())
         # LogLevel INFO on purpose: the playbook raises it to VERBOSE.
         self.config.write_text("\n".join([
-            "ListenAddress %s:%d" % (TARGET_IP, PORT), "ListenAddress [%s]:%d" % (TARGET_IP6, PORT), "HostKey %s" % (self.dir / "host_key"), "UsePAM no", "LogLevel INFO",
+            "ListenAddress %s:%d" % (TARGET_IP, PORT), "ListenAddress [%s]:%d" % (TARGET_IP6, PORT),
+            "HostKey %s" % (self.dir / "host_key"), "UsePAM no", "LogLevel INFO",
             "AuthorizedKeysFile %s" % (self.dir / "authorized_keys"), "StrictModes no", "PidFile none", ""]))
         Path("/run/sshd").mkdir(exist_ok=True)
         self.sshd = subprocess.Popen(["ip", "netns", "exec", self.target, "/usr/sbin/sshd", "-D", "-f", str(self.config),
