@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Security playbook filters: which addresses may be blocked (never the controller, the security team, management).
 
-Docs in blockable_addresses.yml, auth_findings.yml and isolation_cuts.yml.
+Docs in blockable_addresses.yml, auth_findings.yml, isolation_cuts.yml, ip_version.yml and not_dropped.yml.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,7 +12,13 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._auth_log import AuthLogError, fleet_findings, split_protected
+from ansible_collections.virtengine.incident_response.plugins.module_utils._firewall import not_dropped
+from ansible_collections.virtengine.incident_response.plugins.module_utils._auth_log import (
+    AuthLogError,
+    fleet_findings,
+    ip_version as address_ip_version,
+    split_protected,
+)
 
 
 def blockable_addresses(addresses, protected):
@@ -42,7 +48,15 @@ def isolation_cuts(ssh_clients, controller, allow):
     return cuts
 
 
+def ip_version(address):
+    try:
+        return address_ip_version(address)
+    except AuthLogError as exc:
+        raise AnsibleFilterError("ip_version: %s" % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {"blockable_addresses": blockable_addresses, "auth_findings": auth_findings,
-                "isolation_cuts": isolation_cuts}
+                "isolation_cuts": isolation_cuts, "ip_version": ip_version,
+                "not_dropped": not_dropped}

@@ -31,7 +31,8 @@ _LAST_REPEATED = re.compile(r"^(?:\S+ )?last message repeated (?P<count>\d+) tim
 _MONTHS = dict((name, number) for number, name in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1))
 
-_IP = r"(?P<source>[0-9A-Fa-f:.]*[0-9A-Fa-f])"
+# An IPv4 or IPv6 address (a link-local one may carry its zone, fe80::1%eth0); canonical_address normalises it.
+_IP = r"(?P<source>[0-9A-Fa-f:.]*[0-9A-Fa-f](?:%[\w.-]+)?)"
 # The user name is lazy and the address is anchored to what follows it, so a user name that itself contains
 # "from <address> port <n>" (an injection fail2ban's tests carry) does not move the source.
 _AT = r" " + _IP + r" port (?P<port>\d+)"
@@ -86,6 +87,42 @@ def parse_time(text):
     return value.astimezone(datetime.timezone.utc)
 
 
+# Clock skew allowed between a host's syslog stamps and the controller's clock when a year is inferred.
+_SKEW = datetime.timedelta(days=1)
+
+
+def canonical_address(text):
+    """An address as a log writes it -> the one form that offenders, allow-lists and blocks compare: IPv6 compressed
+    in lower case (2001:DB8:0:0::15 and 2001:db8::15 are one attacker), an IPv4-mapped IPv6 address (::ffff:203.0.113.45,
+    from a dual-stack listener) as its IPv4 address (IPv4 packets are what carry it, so iptables must block it), brackets
+    and a zone (%eth0) dropped. Anything else (a host name sshd logged with UseDNS) is returned unchanged."""
+    value = str(text).strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    try:
+        address = ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return value
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def syslog_time(month, day, hms, reference):
+    """Classic syslog's month name, day and [h, m, s] (no year) -> the latest such moment not after ``reference`` (an
+    aware datetime, the window's end; a day of clock skew allowed): December lines read in January are last year's,
+    29 February is the last leap year's. None when no year has that date (a corrupt line)."""
+    month = _MONTHS.get(month)
+    for year in range(reference.year, reference.year - 8, -1):  # any 8 years hold a leap year, even around 2100
+        try:
+            when = datetime.datetime(year, month, day, *hms, tzinfo=datetime.timezone.utc)
+        except (TypeError, ValueError):
+            continue
+        if when <= reference + _SKEW:
+            return when
+    return None
+
+
 def _iso_time(stamp, offset=None):
     stamp = re.sub(r"\.\d+", "", stamp.replace(" ", "T"))
     stamp = re.sub(r"([+-]\d\d):(\d\d)$", r"\1\2", stamp + (offset or "")).replace("Z", "+0000")
@@ -94,26 +131,31 @@ def _iso_time(stamp, offset=None):
     return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").astimezone(datetime.timezone.utc)
 
 
-def _split_line(text, year):
+def _line_time(fields, reference):
+    """The time of a matched prefix; None when it is not a real moment (30 February, month 13): counted undated."""
+    try:
+        if "epoch" in fields:
+            return datetime.datetime.fromtimestamp(float(fields["epoch"]), datetime.timezone.utc)
+        if "iso" in fields:
+            return _iso_time(fields["iso"], fields.get("offset"))
+        return syslog_time(fields["mon"], int(fields["day"]), [int(part) for part in fields["hms"].split(":")], reference)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _split_line(text, reference):
     """A log line -> (time or None, host, program, pid, message); unknown prefixes leave the whole line as message."""
     found = _RFC5424.match(text)
     if found:
         pid = found.group("pid")
-        return (_iso_time(found.group("iso")), found.group("host"), found.group("prog"), pid if pid.isdigit() else None,
-                found.group("msg"))
+        return (_line_time({"iso": found.group("iso")}, reference), found.group("host"), found.group("prog"),
+                pid if pid.isdigit() else None, found.group("msg"))
     when, rest = None, None
     for pattern in (_ISO, _FULL, _UNIX, _SYSLOG):
         found = pattern.match(text)
         if found:
             rest = found.group("rest")
-            fields = found.groupdict()
-            if "epoch" in fields:
-                when = datetime.datetime.fromtimestamp(float(fields["epoch"]), datetime.timezone.utc)
-            elif "iso" in fields:
-                when = _iso_time(fields["iso"], fields.get("offset"))
-            else:
-                hms = [int(part) for part in fields["hms"].split(":")]
-                when = datetime.datetime(year, _MONTHS[fields["mon"]], int(fields["day"]), *hms, tzinfo=datetime.timezone.utc)
+            when = _line_time(found.groupdict(), reference)
             break
     if rest is None:
         return None, None, None, None, text
@@ -140,19 +182,20 @@ def _journal_entry(text):
             entry.get("SYSLOG_PID") or entry.get("_PID"), str(message))
 
 
-def parse_auth_line(line, year):
+def parse_auth_line(line, reference):
     """One sshd/PAM log line -> an event dict, or None when it is not about authentication.
 
     The event: ``{time, outcome, service, event, how, user, source, port, host, program, pid, count, line}``;
     ``event`` is failed | max_tries | attempted | success | context | pam_other (see _SSH_PATTERNS), ``outcome``
     failure | success | None (context), ``count`` > 1 for rsyslog's ``message repeated N times: [ ... ]``.
-    Syslog lines carry no year: ``year`` supplies it (UTC is assumed, as on the fleet's hosts). ``time`` is None for
-    lines without a timestamp (sshd -E). A ``journalctl -o json`` record is one line too; its ``line`` is rendered
-    as ``journalctl -o short-iso-precise`` shows it, for the evidence.
+    Syslog lines carry no year: it is the latest that puts the line not after ``reference`` (the window's end, an aware
+    datetime; see syslog_time; UTC is assumed, as on the fleet's hosts). ``time`` is None for lines without a
+    timestamp (sshd -E) or with an impossible one. ``source`` is canonical (canonical_address). A ``journalctl -o json``
+    record is one line too; its ``line`` is rendered as ``journalctl -o short-iso-precise`` shows it, for the evidence.
     """
     text = line.rstrip("\r\n")
     split = _journal_entry(text) if text.lstrip("\x1e").startswith("{") else None
-    when, host, program, pid, message = split or _split_line(text, year)
+    when, host, program, pid, message = split or _split_line(text, reference)
     if split:
         text = "%s %s %s%s: %s" % (when.isoformat() if when else "-", host or "-", program or "-",
                                    "[%s]" % pid if pid else "", message)
@@ -168,21 +211,22 @@ def parse_auth_line(line, year):
             return {
                 "time": when, "outcome": _OUTCOME.get(event), "service": "ssh", "event": event,
                 "how": "invalid_user" if invalid and event != "success" else (how or fields.get("method")),
-                "user": fields.get("user") or None, "source": fields.get("source") or None, "port": fields.get("port"),
+                "user": fields.get("user") or None, "source": canonical_address(fields["source"]) if fields.get("source") else None,
+                "port": fields.get("port"),
                 "host": host, "program": program, "pid": None if pid is None else str(pid), "count": count, "line": text,
             }
     return None
 
 
-def parse_auth_log(lines, year):
+def parse_auth_log(lines, reference):
     """Lines of one log -> its events (parse_auth_line), expanding sysklogd's ``last message repeated N times``."""
     previous = None
     for line in lines:
-        repeated = _LAST_REPEATED.match(_split_line(line.rstrip("\r\n"), year)[4])
+        repeated = _LAST_REPEATED.match(_split_line(line.rstrip("\r\n"), reference)[4])
         if repeated and previous is not None:
             yield dict(previous, count=int(repeated.group("count")), line=line.rstrip("\r\n"))
             continue
-        previous = parse_auth_line(line, year)
+        previous = parse_auth_line(line, reference)
         if previous is not None:
             yield previous
 
@@ -207,10 +251,13 @@ def parse_api_line(line):
     found = _API.match(text)
     if not found or found.group("status") not in API_DENIED:
         return None
-    when = datetime.datetime.strptime(found.group("time"), "%d/%b/%Y:%H:%M:%S %z").astimezone(datetime.timezone.utc)
+    try:
+        when = datetime.datetime.strptime(found.group("time"), "%d/%b/%Y:%H:%M:%S %z").astimezone(datetime.timezone.utc)
+    except ValueError:
+        when = None  # an impossible time: counted, undated
     user = found.group("user")
     return {"time": when, "outcome": "failure", "service": "api", "event": "failed", "how": "http_%s" % found.group("status"),
-            "user": None if user == "-" else user, "source": found.group("source"), "port": None, "host": None,
+            "user": None if user == "-" else user, "source": canonical_address(found.group("source")), "port": None, "host": None,
             "program": None, "pid": None, "count": 1, "line": text}
 
 
@@ -260,6 +307,14 @@ def _tries(state, max_auth_tries):
     return max(failed, max_auth_tries if state["max_tries"] else 0, 1 if state["attempted"] else 0, state["other"])
 
 
+def _time_keys(events):
+    """Events -> (time, index, event): an undated event takes the time of the dated one before it (stable sort keys)."""
+    last = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+    for index, event in enumerate(events):
+        last = event["time"] or last
+        yield last, index, event
+
+
 def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=20, max_auth_tries=MAX_AUTH_TRIES):
     """Events (parse_auth_line/parse_api_line) in the window -> the PLAY-SEC-002 findings.
 
@@ -270,13 +325,16 @@ def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=
     failures, else 1 when it tried a user and gave up or was refused. ``attempts`` per address counts its failed
     connections. An event without a time (sshd -E) is always counted; ``undated`` counts such connections. An
     address is an offender at ``failure_threshold`` failures or more; a success from an address after at least one
-    failure from it (in the order of the logs) is a possible compromise and escalates to SEV-1.
+    failure from it before it in time is a possible compromise and escalates to SEV-1. Events are taken in time order
+    (the logs of a window span rotated files, read in any order); an undated event keeps its place after the dated
+    one before it.
     """
     if failure_threshold < 1:
         raise AuthLogError("failure_threshold=%r must be 1 or more" % (failure_threshold,))
     if max_auth_tries < 1:
         raise AuthLogError("max_auth_tries=%r must be 1 or more (sshd's MaxAuthTries, 6 by default)" % (max_auth_tries,))
     in_window = [e for e in attempts if e["time"] is None or not ((since and e["time"] < since) or (until and e["time"] > until))]
+    in_window = [event for _key, _index, event in sorted(_time_keys(in_window), key=lambda item: item[:2])]
     connections, tagged = _connections(in_window)
     states = [{"failed": 0, "failed_key": 0, "max_tries": False, "attempted": False, "other": 0, "tries": 0, "succeeded": False}
               for _conn in connections]
@@ -332,17 +390,40 @@ def analyse(attempts, since=None, until=None, failure_threshold=5, max_evidence=
 
 
 def _network(text, what):
+    """An address or CIDR range -> its network, canonical (canonical_address; ::ffff:10.0.0.0/104 is 10.0.0.0/8)."""
+    value = str(text).strip()
     try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
+        if "/" not in value:
+            return ipaddress.ip_network(canonical_address(value))
+        network = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        raise AuthLogError("%s entry %r is not an IP address or CIDR range (e.g. 10.0.0.5 or 10.0.0.0/24)" % (what, text))
+        raise AuthLogError("%s entry %r is not an IPv4 or IPv6 address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/24, 2001:db8::5 "
+                           "or 2001:db8::/64)" % (what, text))
+    mapped = network.network_address.ipv4_mapped if network.version == 6 else None
+    if mapped and network.prefixlen >= 96:
+        network = ipaddress.ip_network("%s/%d" % (mapped, network.prefixlen - 96))
+    return network
+
+
+def _entry(network):
+    """A network as a block names it: a single address without its /32 or /128."""
+    single = network.prefixlen == network.max_prefixlen
+    return str(network.network_address) if single else str(network)
+
+
+def ip_version(address):
+    """An address or range -> ``ipv4`` or ``ipv6``, as ansible.builtin.iptables' ip_version takes it (ipv6 runs
+    ip6tables: iptables refuses an IPv6 address, and an IPv4 rule never matches IPv6 packets)."""
+    return "ipv%d" % _network(address, "address").version
 
 
 def split_protected(addresses, protected):
     """Addresses to block -> ``{block, refused}``: an address inside a protected range is never blocked.
 
-    ``protected`` maps a reason (controller, security_team, management) to addresses or ranges; every
-    refused address names the range and the reason. ``unknown`` (no address in the log) is never blocked.
+    ``protected`` maps a reason (controller, security_team, management) to addresses or ranges of either family;
+    every refused address names the range and the reason. A range to block that holds a protected address is refused
+    too (blocking it would cut that address). ``unknown`` (no address in the log) is never blocked. Addresses are
+    compared and returned canonical (canonical_address), so IPv6 spellings and IPv4-mapped forms match.
     """
     ranges = [(reason, _network(item, reason)) for reason, items in sorted(protected.items()) for item in (items or [])]
     block, refused = [], []
@@ -350,11 +431,11 @@ def split_protected(addresses, protected):
         if address == "unknown":
             continue
         candidate = _network(address, "address to block")
-        hits = [(reason, str(net)) for reason, net in ranges if candidate.version == net.version and candidate.subnet_of(net)]
+        hits = [(reason, str(net)) for reason, net in ranges if candidate.version == net.version and candidate.overlaps(net)]
         if hits:
-            refused.append({"address": str(address), "protected_by": [{"reason": r, "range": n} for r, n in hits]})
-        elif str(address) not in block:
-            block.append(str(address))
+            refused.append({"address": _entry(candidate), "protected_by": [{"reason": r, "range": n} for r, n in hits]})
+        elif _entry(candidate) not in block:
+            block.append(_entry(candidate))
     return {"block": block, "refused": refused}
 
 
@@ -362,9 +443,11 @@ def fleet_findings(scans, ssh_clients, controller, security_team, management):
     """``{host: auth_log_scan result}``, ``{host: SSH_CLIENT}`` -> the fleet's findings and block plan.
 
     Each host's plan blocks its offenders minus the protected ranges; the controller's address as that host sees
-    it (SSH_CLIENT) is protected on that host along with ``controller``.
+    it (SSH_CLIENT) is protected on that host along with ``controller``. A log a host could not read, or read only in
+    part (the scan's ``unreadable`` and ``truncated``), is a finding and a row of ``unread``: no attempt seen there is
+    not the same as none made.
     """
-    plan, refused, offenders, suspicious, evidence = {}, [], [], [], []
+    plan, refused, offenders, suspicious, evidence, unread = {}, [], [], [], [], []
     for host in sorted(scans):
         scan, ssh_client = scans[host], (ssh_clients.get(host) or "").split(" ")[0]
         protected = {"controller": list(controller) + ([ssh_client] if ssh_client else []),
@@ -379,6 +462,9 @@ def fleet_findings(scans, ssh_clients, controller, security_team, management):
                                   "successes": entry["successes"], "users": ", ".join(entry["users"])})
             evidence.extend({"host": host, "source": entry["source"], "line": line} for line in entry["evidence"])
         suspicious.extend(dict(item, host=host) for item in scan.get("success_after_failures", []))
+        unread.extend({"host": host, "path": item["path"], "problem": item["error"]} for item in scan.get("unreadable", []))
+        unread.extend({"host": host, "path": item["path"], "problem": "only its newest part was read: %d bytes before it were not "
+                       "(raise max_bytes)" % item["unread_bytes"]} for item in scan.get("truncated", []))
     severity = "SEV-1" if suspicious else ("SEV-3" if offenders else None)
     findings = ["%s logged in as %s on %s after %d failures: possible compromise, SEV-1"
                 % (item["source"], item["user"], item["host"], item["failures_before"]) for item in suspicious]
@@ -387,6 +473,7 @@ def fleet_findings(scans, ssh_clients, controller, security_team, management):
     findings += ["%s on %s is protected (%s) and will not be blocked" % (
         item["address"], item["host"], ", ".join("%s %s" % (p["reason"], p["range"]) for p in item["protected_by"]))
         for item in refused]
+    findings += ["%s: %s not (wholly) read: %s" % (item["host"], item["path"], item["problem"]) for item in unread]
     verdict = ("COMPROMISE SUSPECTED" if suspicious else ("ATTACK ATTEMPTS" if offenders else "no offender"))
     return {"severity": severity, "verdict": verdict, "findings": findings, "offenders": offenders,
-            "success_after_failures": suspicious, "block_plan": plan, "refused": refused, "evidence": evidence}
+            "success_after_failures": suspicious, "block_plan": plan, "refused": refused, "evidence": evidence, "unread": unread}

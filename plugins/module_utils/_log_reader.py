@@ -13,8 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gzip
 import os
 import re
+import zlib
 
 # What journalctl says on stderr when the user may not read the system journal (systemd 2xx).
 _JOURNAL_NO_ACCESS = re.compile(r"not seeing messages from other users|insufficient permissions|No journal files were (?:found|opened)")
@@ -138,6 +140,46 @@ def read_tail(path, lines=None, max_bytes=None):
     except (IOError, OSError) as error:
         return None, "cannot read %s: %s" % (path, error.strerror or error)
     return [raw.decode("utf-8", "replace").rstrip("\r\n") for raw in kept], None
+
+
+def rotated_logs(path, entries, since=None):
+    """A log's path, its directory's entries ``{name: mtime (epoch seconds)}`` and the window's start (aware datetime
+    or None) -> the files that hold the window, oldest first: logrotate's rotations of the log (numbered ``auth.log.1``,
+    ``auth.log.2.gz``; dateext ``auth.log-20261201``, ``.gz``) last written at or after ``since`` (an older one ends
+    before the window), then the log itself (listed even when absent, so its absence is reported)."""
+    directory, name = os.path.split(path)
+    rotation = re.compile(r"^%s(?:\.\d+|-\d{8}(?:\d\d)?)(?:\.gz)?$" % re.escape(name))
+    start = since.timestamp() if since is not None else None
+    older = sorted((mtime, entry) for entry, mtime in entries.items()
+                   if rotation.match(entry) and (start is None or mtime >= start))
+    return [os.path.join(directory, entry) for _mtime, entry in older] + [path]
+
+
+def read_bounded(path, max_bytes):
+    """A plain or gzip-compressed text file -> (lines, error, cut): the lines of its last ``max_bytes`` bytes of text
+    (the line the cut falls in dropped), ``cut`` the bytes left unread before them (0 when the whole file was read).
+    A .gz file is decompressed as a stream, so memory stays within about ``max_bytes`` whatever it expands to."""
+    if not path.endswith(".gz"):
+        if not os.path.isfile(path):
+            return None, "log file %s does not exist on this host" % path, 0
+        size = os.path.getsize(path)
+        lines, error = read_tail(path, max_bytes=max_bytes)
+        return lines, error, max(0, size - max_bytes) if lines is not None else 0
+    kept, total = b"", 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_BLOCK), b""):
+                total += len(chunk)
+                kept = (kept + chunk)[-max_bytes:]
+    except (IOError, OSError, EOFError, zlib.error) as error:
+        return None, "cannot read %s: %s" % (path, getattr(error, "strerror", None) or error), 0
+    cut = total - len(kept)
+    lines = kept.split(b"\n")
+    if cut:
+        lines = lines[1:]
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [raw.decode("utf-8", "replace").rstrip("\r") for raw in lines], None, cut
 
 
 def read_node_log(module, source, unit, path, lines):

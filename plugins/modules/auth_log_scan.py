@@ -29,10 +29,17 @@ description:
     refused before an accepted key in the same connection are not failures (an agent offering several keys).
   - An address with O(failure_threshold) failures or more is an offender. A success from an address that failed
     before is a possible compromise, reported in RV(success_after_failures), and makes RV(severity) C(SEV-1).
-  - Understood layouts, detected per line; classic syslog (the year of the window's end is assumed, UTC), RFC 3339
-    (rsyslog), RFC 5424, C(journalctl -o short), C(short-precise), C(short-iso), C(short-iso-precise),
+  - The window reads the rotations of each log that it covers (O(rotated)) - logrotate's C(auth.log.1),
+    C(auth.log.2.gz) and dateext C(auth.log-20261201.gz) last written at or after O(since). Events are judged in time
+    order, whatever file they came from, so a login after failures is one that came later in time.
+  - Each file is read with a size bound (O(max_bytes), its newest part); a file cut is listed in RV(truncated).
+  - Addresses are compared in one form (IPv6 compressed lower case; an IPv4-mapped C(::ffff:a.b.c.d) as IPv4).
+  - Understood layouts, detected per line; classic syslog (no year - the latest year that puts the line before the
+    window's end, so December lines read in January are last year's and 29 February the last leap year's; UTC),
+    RFC 3339 (rsyslog), RFC 5424, C(journalctl -o short), C(short-precise), C(short-iso), C(short-iso-precise),
     C(short-full), C(short-unix), C(json) and C(cat), and no time at all (C(sshd -E) files). Lines without a time
     cannot be placed in the window and are always counted (RV(undated)).
+  - Lines whose time is impossible (30 February) are counted as undated rather than failing the scan.
   - Read-only. A missing or unreadable file, or a journal the user may not read, is listed in RV(unreadable) and
     does not fail the task.
 author:
@@ -43,6 +50,16 @@ options:
     type: list
     elements: path
     default: []
+  rotated:
+    description:
+      - Also read the rotations of each O(auth_logs) and O(api_logs) file that the window covers (plain or
+        gzip-compressed).
+    type: bool
+    default: true
+  max_bytes:
+    description: Bytes of text read at most from each file (its newest part); a compressed file counts decompressed.
+    type: int
+    default: 67108864
   journal_units:
     description:
       - systemd units whose journal records are read as JSON, for example C(ssh) (Debian, Ubuntu) or C(sshd) (RHEL);
@@ -166,6 +183,11 @@ max_auth_tries:
   description: The MaxAuthTries used.
   returned: always
   type: int
+truncated:
+  description: Files read only in part because of O(max_bytes) (path, unread_bytes); raise O(max_bytes) to read them whole.
+  returned: always
+  type: list
+  elements: dict
 unreadable:
   description:
     - Files, or the journal (C(path) is then the journalctl command, like C(journalctl -u ssh)), that could not be
@@ -176,9 +198,14 @@ unreadable:
 """
 
 import datetime
+import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import read_journal as read_journal_lines
+from ansible_collections.virtengine.incident_response.plugins.module_utils._log_reader import (
+    read_bounded,
+    read_journal as read_journal_lines,
+    rotated_logs,
+)
 from ansible_collections.virtengine.incident_response.plugins.module_utils._auth_log import (
     AuthLogError,
     analyse,
@@ -189,23 +216,41 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._auth
 )
 
 
-def read_attempts(paths, parse, unreadable):
+def log_files(paths, rotated, since):
+    """The files to read for the given logs: each one's rotations that the window covers, then the log."""
+    files = []
+    for path in paths:
+        if not rotated:
+            files.append(path)
+            continue
+        directory = os.path.dirname(path) or "."
+        try:
+            entries = dict((name, os.stat(os.path.join(directory, name)).st_mtime) for name in os.listdir(directory)
+                           if name.startswith(os.path.basename(path)))
+        except (IOError, OSError):
+            entries = {}  # the log's own read reports why
+        files.extend(rotated_logs(path, entries, since))
+    return files
+
+
+def read_attempts(paths, parse, max_bytes, unreadable, truncated):
     attempts = []
     for path in paths:
-        try:
-            with open(path, errors="replace") as handle:
-                attempts.extend(parse(handle))
-        except (IOError, OSError) as error:
-            unreadable.append({"path": path, "error": str(error)})
+        lines, error, cut = read_bounded(path, max_bytes)
+        if error:
+            unreadable.append({"path": path, "error": error})
+        if cut:
+            truncated.append({"path": path, "unread_bytes": cut})
+        attempts.extend(parse(lines or []))
     return attempts
 
 
-def read_journal(module, units, since, until, year, unreadable):
+def read_journal(module, units, since, until, reference, unreadable):
     """The auth events of the units' journal records in the window; a journal that cannot be read goes to unreadable."""
     lines, problem = read_journal_lines(module, units, "give the sshd log file in auth_logs", **journal_options(since, until))
     if problem:
         unreadable.append({"path": "journalctl " + " ".join("-u %s" % unit for unit in units), "error": problem})
-    return list(parse_auth_log(lines or [], year))
+    return list(parse_auth_log(lines or [], reference))
 
 
 def main():
@@ -216,6 +261,8 @@ def main():
             api_logs=dict(type="list", elements="path", default=[]),
             since=dict(type="str", default=""),
             until=dict(type="str", default=""),
+            rotated=dict(type="bool", default=True),
+            max_bytes=dict(type="int", default=64 * 1024 * 1024),
             failure_threshold=dict(type="int", default=5),
             max_auth_tries=dict(type="int", default=6),
             max_evidence=dict(type="int", default=20),
@@ -226,19 +273,24 @@ def main():
     if not (params["auth_logs"] or params["journal_units"] or params["api_logs"]):
         module.fail_json(msg="auth_logs, journal_units and api_logs are all empty: give at least one log, e.g. journal_units=[ssh]"
                              " or auth_logs=[/var/log/auth.log]")
+    if params["max_bytes"] < 1:
+        module.fail_json(msg="max_bytes=%r must be 1 or more (bytes read at most from each log file)" % params["max_bytes"])
     try:
         since = parse_time(params["since"]) if params["since"] else None
         until = parse_time(params["until"]) if params["until"] else None
-        year = (until or datetime.datetime.now(datetime.timezone.utc)).year
-        unreadable = []
-        attempts = read_attempts(params["auth_logs"], lambda lines: parse_auth_log(lines, year), unreadable)
+        reference = until or datetime.datetime.now(datetime.timezone.utc)
+        unreadable, truncated = [], []
+        attempts = read_attempts(log_files(params["auth_logs"], params["rotated"], since), lambda lines: parse_auth_log(lines, reference),
+                                 params["max_bytes"], unreadable, truncated)
         if params["journal_units"]:
-            attempts += read_journal(module, params["journal_units"], since, until, year, unreadable)
-        attempts += read_attempts(params["api_logs"], lambda lines: (found for found in map(parse_api_line, lines) if found), unreadable)
+            attempts += read_journal(module, params["journal_units"], since, until, reference, unreadable)
+        attempts += read_attempts(log_files(params["api_logs"], params["rotated"], since),
+                                  lambda lines: (found for found in map(parse_api_line, lines) if found),
+                                  params["max_bytes"], unreadable, truncated)
         findings = analyse(attempts, since, until, params["failure_threshold"], params["max_evidence"], params["max_auth_tries"])
     except AuthLogError as error:
         module.fail_json(msg=str(error))
-    module.exit_json(changed=False, unreadable=unreadable, **findings)
+    module.exit_json(changed=False, unreadable=unreadable, truncated=truncated, **findings)
 
 
 if __name__ == "__main__":

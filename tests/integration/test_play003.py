@@ -67,6 +67,9 @@ def test_report_and_evidence_without_isolation(lab, report_dir, tmp_path):
 def test_isolation_keeps_the_allowed_addresses(lab, report_dir, tmp_path):
     _run(lab, report_dir, tmp_path, play003_isolation_allow=[CONTROLLER_IP], ir_confirm="isolate_hosts")
     assert "-P INPUT DROP" in lab.rules()
+    # IPv6 is closed too (an iptables policy alone leaves every IPv6 connection open), loopback kept.
+    ipv6 = lab.rules("ip6tables")
+    assert "-P INPUT DROP" in ipv6 and "-A INPUT -i lo " in ipv6, ipv6
     assert lab.reachable(CONTROLLER_IP)
     assert not lab.reachable(ATTACKER_IP)
 

@@ -2,13 +2,18 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PLAY-SEC-002 against a real sshd, with the firewall work inside network namespaces the test creates (netns_lab)."""
 
+import datetime
 import json
+import os
+import re
+import sys
 
 import pytest
 from conftest import REPO, assert_refused_before_anything_ran, run_playbook, wait_until
-from netns_lab import ATTACKER_IP, CONTROLLER_IP, running_lab
+from netns_lab import ATTACKER_IP, ATTACKER_IP6, CONTROLLER_IP, running_lab
 
 PLAYBOOK = REPO / "playbooks" / "playsec002_unauthorized_access.yml"
+CASE23 = REPO / "tests" / "unit" / "fixtures" / "cases" / "23-ipv6-offender-iptables-block"
 
 
 @pytest.fixture
@@ -110,6 +115,25 @@ def test_detects_escalates_and_blocks_only_when_confirmed(lab, tmp_path, report_
     wait_until("a VERBOSE line", lambda: "Failed publickey for root from %s" % CONTROLLER_IP in lab.log.read_text(), 10)
 
 
+def test_ipv6_attacker_is_dropped_with_ip6tables_for_real(lab, tmp_path, report_dir):
+    """Case 23's kind with a real sshd and real ip6tables inside the namespace: an attacker over IPv6 tries five unknown
+    users; confirmed, PLAY-SEC-002 drops it with ip6tables (iptables holds no rule for it) and it cannot connect over
+    IPv6 any more, while the controller still connects over IPv4."""
+    for number in range(5):
+        assert lab.ssh(ATTACKER_IP6, "intruder%d" % number, "wrong_key") != 0
+    wait_until("sshd logged the IPv6 attempts", lambda: lab.log.read_text().count("from %s port" % ATTACKER_IP6) >= 5, 10)
+    assert lab.reachable(ATTACKER_IP6)
+    run = run_playbook(PLAYBOOK, inventory=lab.inventory(tmp_path / "inventory.json"),
+                       extra_vars=_vars(lab, report_dir, ir_confirm="block_addresses"), env={"IR_INCIDENT_ROOT": str(report_dir / "incidents")})
+    assert run.rc == 0, run.raw[-3000:]
+    assert run.result("Count attempts by address and user in the window", host="target")["offenders"] == [ATTACKER_IP6]
+    ipv6 = lab.rules("ip6tables")
+    assert "-A INPUT -s %s/128 " % ATTACKER_IP6 in ipv6 and "-j DROP" in ipv6, ipv6
+    assert ATTACKER_IP6 not in lab.rules()
+    assert not lab.reachable(ATTACKER_IP6)
+    assert lab.reachable(CONTROLLER_IP)
+
+
 def test_check_mode_changes_nothing_even_when_confirmed(lab, tmp_path, report_dir):
     _attack(lab)
     run = run_playbook(PLAYBOOK, "--check", inventory=lab.inventory(tmp_path / "inventory.json"),
@@ -119,3 +143,59 @@ def test_check_mode_changes_nothing_even_when_confirmed(lab, tmp_path, report_di
     assert "DROP" not in lab.rules()
     assert lab.reachable(ATTACKER_IP)
     assert "LogLevel INFO" in lab.config.read_text()
+
+
+def case23_auth_log():
+    """Case 23's auth.log with its stamps moved into the last hour (its last line 5 minutes ago), as the case is fed."""
+    stamp = re.compile(r"^(\S+)")
+    lines = (CASE23 / "auth.log").read_text().splitlines()
+    last = datetime.datetime.fromisoformat(stamp.match(lines[-1]).group(1))
+    shift = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5) - last
+    moved = [stamp.sub(lambda found: (datetime.datetime.fromisoformat(found.group(1)) + shift).isoformat(), line) for line in lines]
+    return "\n".join(moved) + "\n"
+
+
+def _case23_host(tmp_path):
+    """Case 23's auth.log moved into the last hour, and its stand-in iptables/ip6tables first on PATH."""
+    auth_log = tmp_path / "auth.log"
+    auth_log.write_text(case23_auth_log())
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for tool in ("iptables", "ip6tables"):
+        (stubs / tool).write_text("#!/bin/sh\nexec %s %s %s \"$@\"\n" % (sys.executable, CASE23 / "stub_netfilter.py", tool))
+        (stubs / tool).chmod(0o755)
+    env = {"PATH": "%s:%s" % (stubs, os.environ["PATH"]), "HOLDOUT_FW_STATE": str(tmp_path / "fw.json"),
+           "HOLDOUT_FW_LOG": str(tmp_path / "fw.log")}
+    return auth_log, env
+
+
+def test_case23b_ipv6_offender_blocked_with_ip6tables_and_a_failed_host_still_gets_its_report(tmp_path, report_dir):
+    """Case 23b (../shared/cases/23-ipv6-offender-iptables-block): with -e ir_confirm=block_addresses and the iptables
+    backend, 203.0.113.45 is dropped by iptables and 2001:db8:4:7::15 by ip6tables (the case's stand-ins record the
+    calls), and the play completes and writes its report. Variant: node2's block fails (its ufw backend has no ufw);
+    that is node2's error (failed in the recap, named in the report), node1 is still blocked, the report is written."""
+    auth_log, env = _case23_host(tmp_path)
+    local = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    inventory = tmp_path / "hosts.json"
+    inventory.write_text(json.dumps({"all": {"hosts": {"localhost": local, "node1": local,
+                                                       "node2": dict(local, host_firewall_backend="ufw")}}}))
+    env.update(IR_INCIDENT_ROOT=str(report_dir / "incidents"), ANSIBLE_HOST_KEY_CHECKING="False")
+    values = {"playsec002_hosts": "node1:node2", "playsec002_auth_source": "file", "playsec002_auth_logs": [str(auth_log)],
+              "ir_report_dir": str(report_dir), "ir_confirm": "block_addresses"}
+    run = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=values, env=env)
+    assert run.stats["node1"]["failures"] == 0 and run.stats["node2"]["failures"] == 1, run.raw[-3000:]
+    assert run.rc != 0
+    calls = (tmp_path / "fw.log").read_text()
+    state = json.loads((tmp_path / "fw.json").read_text())
+    (rule4,), (rule6,) = state["iptables"], state["ip6tables"]
+    assert rule4[:5] == ["INPUT", "-s", "203.0.113.45", "-j", "DROP"] and rule6[:5] == ["INPUT", "-s", "2001:db8:4:7::15", "-j", "DROP"], calls
+    assert "host/network" not in calls, "an address went to the tool of the other family"
+    (report_json,) = sorted(report_dir.glob("*-playsec002.json"))
+    report = json.loads(report_json.read_text())
+    assert report["verdict"] == "ATTACK ATTEMPTS"
+    assert sorted((row["host"], row["source"], row["failures"]) for row in report["data"]["findings"]["offenders"]) == [
+        ("node1", "2001:db8:4:7::15", 9), ("node1", "203.0.113.45", 6), ("node2", "2001:db8:4:7::15", 9), ("node2", "203.0.113.45", 6)]
+    assert [row["host"] for row in report["data"]["block_failed"]] == ["node2"]
+    assert "ufw" in report["data"]["block_failed"][0]["error"]
+    assert any(finding.startswith("Blocking FAILED on node2") for finding in report["findings"])
+    assert list(report["summary"]["blocked"]) == ["node1"]

@@ -41,9 +41,14 @@ FIXTURES = Path(__file__).parent / "fixtures" / "auth_logs"
 CASES = Path(__file__).parent / "fixtures" / "cases"
 
 
+def year_end(year):
+    """The reference for lines of ``year`` (classic syslog's are placed in the year that puts them before it)."""
+    return datetime.datetime(year, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+
+
 def attempts(name):
     lines = (FIXTURES / name).read_text().splitlines()
-    return [found for found in (parse_auth_line(line, 2026) for line in lines) if found]
+    return [found for found in (parse_auth_line(line, year_end(2026)) for line in lines) if found]
 
 
 def test_real_sshd_lines_invalid_user_failed_key_then_accepted():
@@ -125,12 +130,12 @@ def test_fleet_findings_protects_each_hosts_ssh_client():
 
 
 def test_crlf_lines_as_sshd_e_writes_them():
-    found = parse_auth_line("Invalid user x from 10.0.0.1 port 22\r\n", 2026)
+    found = parse_auth_line("Invalid user x from 10.0.0.1 port 22\r\n", year_end(2026))
     assert (found["user"], found["source"], found["line"]) == ("x", "10.0.0.1", "Invalid user x from 10.0.0.1 port 22")
 
 
 def scan(path, year, **kwargs):
-    return analyse(parse_auth_log(path.read_text().splitlines(), year), **kwargs)
+    return analyse(parse_auth_log(path.read_text().splitlines(), year_end(year)), **kwargs)
 
 
 def failures(result):
@@ -180,7 +185,7 @@ def test_max_auth_tries_is_the_servers_setting():
 
 
 def test_journald_json_export():
-    found = list(parse_auth_log((FIXTURES / "sshd_journal.json").read_text().splitlines(), 2026))
+    found = list(parse_auth_log((FIXTURES / "sshd_journal.json").read_text().splitlines(), year_end(2026)))
     assert [(a["event"], a["program"], a["pid"], a["host"]) for a in found][:2] == [
         ("attempted", "sshd", "10741", "ssh-monitoring-ex"), ("failed", "sshd", "10741", "ssh-monitoring-ex")]
     assert found[0]["time"] == datetime.datetime(2019, 10, 6, 5, 1, 4, 732555, tzinfo=datetime.timezone.utc)
@@ -203,7 +208,7 @@ def test_journald_json_export():
 ])
 def test_timestamp_layouts(line):
     """syslog, journalctl -o short-precise, short-iso, short-iso-precise, short-full, short-unix, RFC 5424."""
-    found = parse_auth_line(line, 2025)
+    found = parse_auth_line(line, year_end(2025))
     assert (found["event"], found["source"], found["port"], found["pid"], found["host"]) == (
         "attempted", "203.0.113.45", "37612", "273657", "node1")
     assert found["time"].replace(microsecond=0) == datetime.datetime(2025, 7, 21, 18, 20, 31, tzinfo=datetime.timezone.utc)
@@ -213,7 +218,7 @@ def test_sysklogd_last_message_repeated_and_lines_without_a_host():
     lines = ["Nov 23 21:50:19 sshd[8148]: Failed password for root from 61.0.0.2 port 4000 ssh2",
              "Nov 23 21:50:20 gw last message repeated 3 times",
              "Nov 23 21:50:37 sshd[8148]: Connection closed by 61.0.0.2 port 4000 [preauth]"]
-    found = list(parse_auth_log(lines, 2026))
+    found = list(parse_auth_log(lines, year_end(2026)))
     assert [(a["event"], a["count"], a["program"]) for a in found] == [("failed", 1, "sshd"), ("failed", 3, "sshd"), ("context", 1, "sshd")]
     assert failures(analyse(found)) == {"61.0.0.2": (4, 1, 0)}
 
@@ -288,7 +293,7 @@ def test_real_fleetlab_journal_unknown_users_and_wrong_keys_at_log_level_info():
     """Each connection is one try: an unknown user leaves Invalid user + its pre-auth close, a wrong key for a real
     user only the pre-auth close of an authenticating user; the Ansible records of the unit are not authentication."""
     lines = (FIXTURES / "sshd_journal_fleetlab.json").read_text().splitlines()
-    found = list(parse_auth_log(lines, 2026))
+    found = list(parse_auth_log(lines, year_end(2026)))
     assert len(found) == 2 * 3 + 3 + 2 * 5 and all(e["program"] == "sshd" and e["host"] == "fullnode1" for e in found)
     assert found[0]["line"] == "2026-11-30T07:45:18.175440+00:00 fullnode1 sshd[366]: Invalid user intruder from 10.213.168.14 port 55730"
     result = analyse(found, since=parse_time("2026-11-30T06:45:00Z"))
