@@ -10,15 +10,15 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: incident_impact
 short_description: An incident's impact window and response times from the system's own data, for the post-mortem
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the incident record's C(impact_source), written when the incident was declared. For C(kind=chain_halt)
-    (PLAY-001: the last height H before the halt, and the nodes' RPC URLs) it reads C(/block) at H, H+1 and H+2 from
+    (from PLAY-001, the last height H before the halt and the nodes' RPC URLs) it reads C(/block) at H, H+1 and H+2 from
     the first node that has them. CometBFT's BFT time makes a header's time the commit time of the height before it,
     so the impact starts at block H+1's header time (H committed) and ends at block H+2's (H+1 committed after the
     recovery). Without H+2 the end is unknown and RV(window.ongoing) is true.
   - Without a measurable source the window falls back to the declaration and the resolution, and RV(window.kind) is
-    C(declaration): the post-mortem labels it.
+    C(declaration), and the post-mortem labels it so.
   - Also returns the response times (detect, approve, mitigate, resolve) and a Root Cause and Detection drafted from the
     decision and its evidence recorded in the incident (C(decision), C(approvals)), for the team to confirm.
 author:
