@@ -8,9 +8,10 @@ of the previous height's precommit timestamps, i.e. the moment the previous heig
 height before the halt:
 
 - block H+1 (the first one after the recovery) carries the time H was committed: the impact starts there;
-- block H+2 carries the time H+1 was committed, after the recovery: the impact ends there.
+- block H+2 carries the time H+1 was committed, after the recovery: the impact ends there
+  (one block later when the precommits of H+1 were cast on both sides of the halt: see halt_window).
 
-Without block H+2 the end is unknown (the chain has not committed a block since it came back, or is still halted).
+Without that block the end is unknown (the chain has not committed a block since it came back, or is still halted).
 Without any window the declaration is the fallback, and the result says so.
 """
 
@@ -37,37 +38,49 @@ def block_time(block, height):
     return parse_time(answer.text("block.header.time"))
 
 
-def halt_window(source, fetch):
-    """The impact window of a chain halt recorded as ``source`` ({kind: chain_halt, height: H}).
+# Heights read past the recorded halt height at most: H+1, H+2 and, when the precommits of the pending height were
+# split around the halt (see halt_window), one or two more.
+SCAN_BLOCKS = 5
+
+
+def halt_window(source, fetch, observed):
+    """The impact window of a chain halt recorded as ``source`` ({kind: chain_halt, height: H}), seen halted at
+    ``observed`` (epoch seconds: the declaration).
 
     ``fetch(height)`` returns the ``/block`` result at that height, or None when no node has it yet.
-    Returns {kind, halt_height, start, end, seconds, ongoing, measured_from, block_interval_s, blocks_missed}.
+    The end is the first header time after ``observed`` (a commit after the recovery), the start the header time before
+    it. That is H+2 and H+1, unless the precommits of the height after H were cast on both sides of the halt: a header
+    time is their weighted median, so that height's block can carry a time from before the halt and the gap moves one
+    block on (within one block time of the last commit before the halt either way).
+    Returns None when not even H+1 exists (no commit time of H known), else {kind, halt_height, last_height,
+    first_height, start, end, seconds, ongoing, measured_from, block_interval_s, blocks_missed}.
     """
     halt = as_int(source.get("height"), "impact_source.height")
     if halt < 1:
         raise ValueError("impact_source.height is %d: the halt height must be a committed height (1 or more)" % halt)
-    blocks = {}
-    for height in (halt, halt + 1, halt + 2):
+    times = {}
+    for height in range(halt, halt + SCAN_BLOCKS + 1):
         block = fetch(height)
         if block is None:
             break
-        blocks[height] = block_time(block, height)
-    if halt + 1 not in blocks:
+        times[height] = block_time(block, height)
+        if times[height] > observed:
+            break
+    if halt + 1 not in times:
         return None
-    start = blocks[halt + 1]
-    end = blocks.get(halt + 2)
-    window = {"kind": "chain_halt", "halt_height": halt, "start": stamp(start), "start_epoch": start,
-              "end": stamp(end) if end is not None else None, "end_epoch": end, "ongoing": end is None,
-              "seconds": round(end - start, 3) if end is not None else None,
-              "block_interval_s": round(start - blocks[halt], 3) if halt in blocks else None}
-    if end is not None and end < start:
-        raise ValueError("block %d's time %s is before block %d's time %s: the node's clock or block store is wrong"
-                         % (halt + 2, window["end"], halt + 1, window["start"]))
+    newest = max(times)
+    ongoing = times[newest] <= observed
+    before = newest if ongoing else newest - 1
+    start, end = times[before], (None if ongoing else times[newest])
+    window = {"kind": "chain_halt", "halt_height": halt, "last_height": before - 1, "first_height": None if ongoing else before,
+              "start": stamp(start), "start_epoch": start, "end": stamp(end) if end is not None else None, "end_epoch": end,
+              "ongoing": ongoing, "seconds": round(end - start, 3) if end is not None else None,
+              "block_interval_s": round(times[before] - times[before - 1], 3) if before - 1 in times else None}
     window["measured_from"] = (
-        "from block %d's commit (header time of block %d) to block %d's commit (header time of block %d)" % (halt, halt + 1, halt + 1, halt + 2)
-        if end is not None else
+        "from block %d's commit (header time of block %d) to block %d's commit (header time of block %d)" % (before - 1, before, before, newest)
+        if not ongoing else
         "from block %d's commit (header time of block %d); block %d is not produced yet, so the end is unknown (ongoing)"
-        % (halt, halt + 1, halt + 2))
+        % (before - 1, before, before + 1))
     interval = window["block_interval_s"]
     # Blocks the chain would have made at its pre-halt pace, less the one that ended the halt.
     window["blocks_missed"] = max(int(window["seconds"] // interval) - 1, 0) if end is not None and interval else None
@@ -78,7 +91,7 @@ def declaration_window(incident):
     """The fallback: from the declaration (``started_at``) to the resolution (or None while open), labelled."""
     start = parse_time(incident.get("started_at") or incident["declared_at"])
     end = parse_time(incident["resolved_at"]) if incident.get("resolved_at") else None
-    return {"kind": "declaration", "halt_height": None, "start": stamp(start), "start_epoch": start,
+    return {"kind": "declaration", "halt_height": None, "last_height": None, "first_height": None, "start": stamp(start), "start_epoch": start,
             "end": stamp(end) if end is not None else None, "end_epoch": end, "ongoing": end is None,
             "seconds": round(end - start, 3) if end is not None else None, "block_interval_s": None, "blocks_missed": None,
             "measured_from": "from the declaration to the resolution (fallback: no measurement from the system's own data)"}
@@ -152,7 +165,8 @@ def drafted(incident, window, times):
 def measure(incident, timeline, fetch):
     """Everything the post-mortem needs: {window, response_times, drafted}. ``fetch`` as for halt_window."""
     source = incident.get("impact_source") or {}
-    window = halt_window(source, fetch) if source.get("kind") == "chain_halt" else None
+    observed = parse_time(incident.get("declared_at") or incident["started_at"])
+    window = halt_window(source, fetch, observed) if source.get("kind") == "chain_halt" else None
     if window is None:
         window = declaration_window(incident)
         if source.get("kind") == "chain_halt":

@@ -259,7 +259,7 @@ def test_play001_end_to_end_declares_records_recovers_and_post_mortem_matches(lo
     halt_end = max(gaps, key=gaps.get)  # block H+2: its header time is H+1's commit, after the recovery
     block_time = statistics.median(g for h, g in gaps.items() if h < halt_end - 1)
     window = final["impact_window"]
-    assert window["kind"] == "chain_halt" and window["halt_height"] == halt_end - 2 and not window["ongoing"]
+    assert window["kind"] == "chain_halt" and window["last_height"] == halt_end - 2 and not window["ongoing"], (window, times)
     assert abs(window["seconds"] - gaps[halt_end]) <= block_time and window["seconds"] >= HALT_S
     duration = re.search(r"- \*\*Duration\*\*: .*\(([0-9.]+) s, measured from block (\d+)'s commit \(header time of block (\d+)\) "
                          r"to block (\d+)'s commit \(header time of block (\d+)\)\)", postmortem)

@@ -1,7 +1,8 @@
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The post-mortem's impact window and response times, from blocks captured around a real halt of the local network
-(validator3 and validator4 stopped at height 28, started again ~25 s later: tests/unit/fixtures/recovered/)."""
+"""The post-mortem's impact window and response times, from blocks captured around real halts of the local network
+(validator3 and validator4 stopped at height 28, started again ~25 s later: tests/unit/fixtures/recovered/; stopped
+while height 799's precommits were being cast, two before the halt and two after: recovered_late/)."""
 
 import pytest
 
@@ -13,16 +14,19 @@ from ansible_collections.virtengine.incident_response.tests.unit.fixture_server 
 HALT = 28
 
 
-def _block(height):
-    return load("recovered", "validator1_block_%d" % height)["result"]
+def _block(height, state="recovered"):
+    return load(state, "validator1_block_%d" % height)["result"]
 
 
 def _header_time(height):
     return parse_time(_block(height)["block"]["header"]["time"])
 
 
-def _fetch_up_to(last):
-    return lambda height: _block(height) if height <= last else None
+def _fetch_up_to(last, state="recovered"):
+    return lambda height: _block(height, state) if height <= last else None
+
+
+DECLARED = parse_time("2026-12-08T02:49:41Z")
 
 
 INCIDENT = {
@@ -40,20 +44,20 @@ INCIDENT = {
 
 
 def test_the_halt_window_runs_from_the_last_block_s_commit_to_the_first_block_s_commit():
-    window = _impact.halt_window(INCIDENT["impact_source"], _fetch_up_to(HALT + 2))
+    window = _impact.halt_window(INCIDENT["impact_source"], _fetch_up_to(HALT + 2), DECLARED)
     start, end = _header_time(HALT + 1), _header_time(HALT + 2)
     assert window["start_epoch"] == start and window["end_epoch"] == end
     assert window["seconds"] == round(end - start, 3) and 24 < window["seconds"] < 27, "the halt lasted about 25 s"
     assert window["start"] == "2026-12-08T02:49:19.888Z" and window["end"] == "2026-12-08T02:49:45.101Z"
     assert window["measured_from"] == "from block 28's commit (header time of block 29) to block 29's commit (header time of block 30)"
-    assert not window["ongoing"]
+    assert not window["ongoing"] and window["last_height"] == HALT and window["first_height"] == HALT + 1
     assert window["block_interval_s"] == round(start - _header_time(HALT), 3)
     assert window["blocks_missed"] == int(window["seconds"] // window["block_interval_s"]) - 1 > 20
 
 
 def test_without_the_second_block_after_the_halt_the_end_is_unknown():
-    window = _impact.halt_window(INCIDENT["impact_source"], _fetch_up_to(HALT + 1))
-    assert window["ongoing"] and window["end"] is None and window["seconds"] is None and window["blocks_missed"] is None
+    window = _impact.halt_window(INCIDENT["impact_source"], _fetch_up_to(HALT + 1), DECLARED)
+    assert window["ongoing"] and window["start"] == "2026-12-08T02:49:19.888Z" and window["end"] is None and window["seconds"] is None and window["blocks_missed"] is None
     assert "block 30 is not produced yet, so the end is unknown (ongoing)" in window["measured_from"]
 
 
@@ -74,9 +78,21 @@ def test_an_incident_without_an_impact_source_falls_back_to_the_declaration():
 
 def test_a_block_of_another_height_or_shape_is_refused():
     with pytest.raises(ShapeError, match="block.header.height is 30, expected 29"):
-        _impact.halt_window(INCIDENT["impact_source"], lambda height: _block(30) if height == 29 else _block(height))
+        _impact.halt_window(INCIDENT["impact_source"], lambda height: _block(30) if height == 29 else _block(height), DECLARED)
     with pytest.raises(ValueError, match="impact_source.height='x' is not an integer"):
-        _impact.halt_window({"kind": "chain_halt", "height": "x"}, _fetch_up_to(HALT + 2))
+        _impact.halt_window({"kind": "chain_halt", "height": "x"}, _fetch_up_to(HALT + 2), DECLARED)
+
+
+def test_precommits_cast_on_both_sides_of_the_halt_move_the_window_one_block_on():
+    """Seen halted at 798: 799's precommits came two before the halt and two after, and their median, block 800's
+    time, is from before the halt. The window is the gap in the chain's clock: block 800's time to block 801's."""
+    window = _impact.halt_window({"kind": "chain_halt", "height": 798}, _fetch_up_to(801, "recovered_late"),
+                                 parse_time("2026-12-08T03:00:50Z"))
+    assert (window["last_height"], window["first_height"]) == (799, 800)
+    assert window["start"] == "2026-12-08T03:00:22.985Z" and window["end"] == "2026-12-08T03:02:04.048Z"
+    assert window["seconds"] == round(parse_time("2026-12-08T03:02:04.048066594Z") - parse_time("2026-12-08T03:00:22.984514834Z"), 3)
+    assert window["measured_from"] == "from block 799's commit (header time of block 800) to block 800's commit (header time of block 801)"
+    assert window["block_interval_s"] == round(parse_time("2026-12-08T03:00:22.984514834Z") - parse_time("2026-12-08T03:00:22.064475826Z"), 3)
 
 
 def test_response_times_chain_impact_declaration_approval_and_resolution():
@@ -119,7 +135,7 @@ def test_the_module_reads_the_blocks_from_the_first_node_that_has_them(serve, ru
 
 def test_the_module_says_ongoing_when_no_node_has_the_second_block_yet(serve, run_module):
     node = serve("recovered", "validator1")
-    incident = dict(INCIDENT, impact_source=dict(INCIDENT["impact_source"], height=HALT + 1, endpoints=[node.url]))
+    incident = dict(INCIDENT, declared_at="2026-12-08T02:50:00Z", impact_source=dict(INCIDENT["impact_source"], height=HALT + 1, endpoints=[node.url]))
     result = run_module(incident_impact, {"incident": incident})
     assert result["_rc"] == 0 and result["window"]["ongoing"] and result["window"]["start"] == "2026-12-08T02:49:45.101Z"
     assert any("must be less than or equal to the current blockchain height" in e for e in result["errors"])
