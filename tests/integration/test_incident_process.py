@@ -4,11 +4,17 @@
 Statuspage and Jira (tests/unit/saas_doubles.py), and end to end with PLAY-001 on the real local network."""
 
 import json
+import re
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_playbook
+import requests
+from conftest import REPO, run_playbook, wait_until
+
+from ansible_collections.virtengine.incident_response.plugins.module_utils._cometbft_rpc import parse_time
 
 from ansible_collections.virtengine.incident_response.tests.unit.saas_doubles import SaasDoubles
 
@@ -180,11 +186,28 @@ def test_overdue_warning_in_reports(report_dir, local_inventory, tmp_path):
     assert "STATUS UPDATE OVERDUE for INC-20000101-001" in report.read_text() and "(every 15 min)" in report.read_text()
 
 
+def _header_times(url, first, last):
+    return dict((h, parse_time(requests.get("%s/block" % url, params={"height": h}, timeout=5).json()["result"]["block"]["header"]["time"]))
+                for h in range(first, last + 1))
+
+
+def _latest_block_time(url):
+    return parse_time(requests.get("%s/status" % url, timeout=5).json()["result"]["sync_info"]["latest_block_time"])
+
+
+HALT_S = 20  # how long the chain stays halted at least before PLAY-001 runs
+
+
 def test_play001_end_to_end_declares_records_recovers_and_post_mortem_matches(localnet, doubles, report_dir):
-    """Halt the chain, run PLAY-001 with confirmation, then post_incident.yml; the post-mortem tells what ran."""
+    """Halt the chain for a known time, run PLAY-001 with confirmation, then post_incident.yml; the post-mortem tells
+    what ran, and its duration is the chain's own halt (the longest gap between block times) within one block time."""
     comms = _comms(doubles)
+    url = localnet.url("validator1")
+    before = localnet.height("validator1")
     localnet.run("stop", "validator3", "validator4")
     try:
+        # The newest header time is the commit of the height before the last one: one block time more than the halt.
+        wait_until("a %d s halt" % HALT_S, lambda: time.time() - _latest_block_time(url) > HALT_S + 2, HALT_S + 60)
         run = run_playbook(PLAY001, extra_vars=dict(FAST, **comms, ir_confirm="coordinated_restart"), env={"IR_REPORT_DIR": str(report_dir)})
         assert run.rc == 0, run.raw[-4000:]
     finally:
@@ -228,6 +251,34 @@ def test_play001_end_to_end_declares_records_recovers_and_post_mortem_matches(lo
             assert "| %s | changed on %s: %s" % (entry["start"][11:19], entry["host"], entry["task"]) in postmortem
     assert "post-incident stability check: STABLE" in postmortem
     assert "| Alert on stopped validators | alice | P0 |" in postmortem and "| SRE-1 |" in postmortem
+
+    # The duration is the chain's halt: measured independently here as the longest gap between consecutive header times.
+    now_height = localnet.height("validator1")
+    times = _header_times(url, max(before - 3, 1), now_height)
+    gaps = dict((h, times[h] - times[h - 1]) for h in times if h - 1 in times)
+    halt_end = max(gaps, key=gaps.get)  # block H+2: its header time is H+1's commit, after the recovery
+    block_time = statistics.median(g for h, g in gaps.items() if h < halt_end - 1)
+    window = final["impact_window"]
+    assert window["kind"] == "chain_halt" and window["last_height"] == halt_end - 2 and not window["ongoing"], (window, times)
+    assert abs(window["seconds"] - gaps[halt_end]) <= block_time and window["seconds"] >= HALT_S
+    duration = re.search(r"- \*\*Duration\*\*: .*\(([0-9.]+) s, measured from block (\d+)'s commit \(header time of block (\d+)\) "
+                         r"to block (\d+)'s commit \(header time of block (\d+)\)\)", postmortem)
+    assert duration, postmortem[:1500]
+    assert float(duration.group(1)) == window["seconds"]
+    assert [int(duration.group(i)) for i in range(2, 6)] == [halt_end - 2, halt_end - 1, halt_end - 1, halt_end]
+    # The response times agree with the timeline: declared, the gate's confirmation, resolved.
+    rt = final["response_times"]
+    assert rt["approved_action"] == "coordinated_restart" and rt["approved_at"][:19] == gate["at"][:19]
+    assert abs(rt["time_to_approve_s"] - (parse_time(gate["at"]) - parse_time(final["declared_at"]))) < 0.01
+    assert abs(rt["time_to_detect_s"] - (parse_time(final["declared_at"]) - window["start_epoch"])) < 0.01 and rt["time_to_detect_s"] >= HALT_S
+    assert 0 < rt["time_to_mitigate_s"] < 120 and rt["time_to_resolve_s"] > window["seconds"]
+    assert rt["voting_power_affected_fraction"] == 0.5 and rt["validators_affected"] == ["validator3", "validator4"]
+    assert "| Time to approve | declared" in postmortem and "coordinated_restart confirmed" in postmortem
+    # Root Cause and Detection are drafted from the decision and its evidence, and say so.
+    assert "## Root Cause\n_Drafted from the evidence; confirm._\n" in postmortem and "(scenario B)." in postmortem
+    assert "- How was this detected? _Drafted from the evidence; confirm._ PLAY-001's fleet probe detected it at" in postmortem
+    (post_report,) = report_dir.glob("*-post_incident.json")
+    assert json.loads(post_report.read_text())["summary"]["impact_seconds"] == window["seconds"]
     _no_secret_anywhere(run, report_dir)
     _no_secret_anywhere(post, report_dir)
 

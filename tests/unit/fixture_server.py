@@ -40,7 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FixtureNode(ThreadingHTTPServer):
-    """One captured node: ``/status``, ``/net_info``, ``/consensus_state``, ``/validators``, ``/commit``."""
+    """One captured node: ``/status``, ``/net_info``, ``/consensus_state``, ``/validators``, ``/commit``, ``/block``."""
 
     daemon_threads = True
 
@@ -68,11 +68,13 @@ class FixtureNode(ThreadingHTTPServer):
             return self.overrides[method](query)
         if method == "validators":
             name = "%s_validators_%s" % (self.node, query["height"])
-        elif method == "commit":
-            name = "%s_commit_%s" % (self.node, query["height"])
+        elif method in ("commit", "block"):
+            name = "%s_%s_%s" % (self.node, method, query["height"])
         else:
             name = "%s_%s" % (self.node, method)
         path = FIXTURES / self.state / ("%s.json" % name)
+        if not path.exists() and method == "block":
+            return captured_error("block_future_height")  # what a node answers for a height it has not committed
         if not path.exists():
             return 599, "no fixture %s" % path.name, "text/plain"
         return 200, path.read_text(), "application/json"
