@@ -29,7 +29,10 @@ from collections import namedtuple
 
 Rejection = namedtuple("Rejection", "name code patterns meaning")
 
-_COINS = r"(?:\d+(?:\.\d+)?[a-zA-Z][a-zA-Z0-9/._-]*,?)+"
+# Coins as the SDK prints them (2000uve, 1.5uatom,10ibc/27394F...), one way only to split them: no backtracking blow-up
+# on long hex strings.
+_COIN = r"(?<![\w.])\d+(?:\.\d+)?[a-zA-Z][a-zA-Z0-9/._-]*"
+_COINS = r"%s(?:,%s)*" % (_COIN, _COIN)
 
 # Most specific first: "insufficient funds to pay for fees" is funds, not fee.
 REJECTIONS = (
@@ -77,7 +80,7 @@ REJECTION_NAMES = tuple(r.name for r in REJECTIONS)
 _SDK_CODE = (re.compile(r"\bcode:? ?(?P<code>\d+) \(sdk\)", re.I),
              re.compile(r"\(sdk\) code:? ?(?P<code>\d+)", re.I))
 _CODESPACE_SDK = re.compile(r"""\bcodespace["']?\s*[:=]\s*["']?sdk\b""", re.I)
-_CODE_FIELD = re.compile(r"""(?<![\w.])["']?code["']?\s*[:=]\s*["']?(?P<code>\d+)\b""", re.I)
+_CODE_FIELD = re.compile(r"""(?<![\w.])["']?code["']?\s*[:=]\s*["']?(?P<code>0x[0-9a-f]+|\d+)\b""", re.I)
 
 # (name, regular expression, what it means). A line counts under every pattern it matches: a failed bid whose error
 # is a TLS handshake failure is both a failed bid and a TLS error; a failed bid the chain refused is also a rejection.
@@ -105,8 +108,10 @@ def _sdk_code(line):
             return int(found.group("code"))
     if _CODESPACE_SDK.search(line):
         found = _CODE_FIELD.search(line)
-        if found and int(found.group("code")):
-            return int(found.group("code"))
+        # Go's %#v prints the code in hex (Code:0xd).
+        code = found and int(found.group("code"), 16 if found.group("code").lower().startswith("0x") else 10)
+        if code:
+            return code
     return None
 
 
