@@ -222,9 +222,9 @@ def decide(market, fleet, stale_blocks=50, recent_blocks=100, limits=None):
                        % (len(silent), recent_blocks, ", ".join(p["name"] for p in silent) or "none"))
             silent_names = [p["name"] for p in silent]
             causes = common_causes(dict((m["name"], m.get("log_patterns")) for m in fleet if m["name"] in silent_names))
-            why.extend("common cause: %s, on %d of %d silent providers%s" % (c["meaning"], len(c["providers"]), len(silent),
-                                                                              (" (%s)" % c["numbers"]) if c["numbers"] else "")
-                       for c in causes if c["pattern"] in REJECTION_NAMES)
+            why.extend("common cause: %s, on %d of %d silent providers%s" % (
+                c["meaning"], len(c["providers"]), len(silent), (" (%s)" % c["numbers"]) if c["numbers"] else "")
+                for c in causes if c["pattern"] in REJECTION_NAMES)
             why.extend("log evidence on %d of %d: %s, e.g. %r" % (len(c["providers"]), len(silent), c["meaning"], c["newest"]) for c in causes)
             for member in fleet:
                 if member["name"] in silent_names:
