@@ -49,7 +49,7 @@ REJECTIONS = (
         "the chain rejects the daemon's transactions for insufficient fee (code 13): the fee it pays is below the chain's "
         "minimum gas price"),
     Rejection("tx_sequence_mismatch", 32, (
-        r"account sequence mismatch,? expected:? ?(?P<expected>\d+),? got:? ?(?P<got>\d+)",
+        r"sequence mismatch,? expected:? ?(?P<expected>\d+),? got:? ?(?P<got>\d+)",
         r"(?i)invalid sequence\.? got:? ?(?P<got>\d+),? expected:? ?(?P<expected>\d+)",
         r"(?i)incorrect account sequence|account sequence mismatch"),
         "the chain rejects the daemon's transactions for a wrong account sequence (code 32): another signer uses the "
@@ -96,6 +96,7 @@ CATALOGUE = (
 )
 _COMPILED = tuple((name, re.compile(expression), meaning) for name, expression, meaning in CATALOGUE)
 _REJECTIONS = tuple((r, tuple(re.compile(p) for p in r.patterns)) for r in REJECTIONS)
+_BY_CODE = dict((r.code, (r, compiled)) for r, compiled in _REJECTIONS)
 # Every name scan reports, chain rejections first: a common rejection is named before the failed bids it explains.
 NAMES = REJECTION_NAMES + tuple(name for name, _expression, _meaning in CATALOGUE)
 MEANING = dict([(r.name, r.meaning) for r in REJECTIONS] + [(name, meaning) for name, _expression, meaning in CATALOGUE])
@@ -130,9 +131,8 @@ def rejection(line):
     ``gas_wanted``/``gas_used``, ``balance``/``needed``, ...). An SDK code of another kind than the wording (a wrapped
     error) is decided by the code: it is what the chain's ante handler returned."""
     code = _sdk_code(line)
-    if code in REJECTION_BY_CODE:
-        chosen = REJECTION_BY_CODE[code]
-        compiled = dict(_REJECTIONS)[chosen]
+    if code in _BY_CODE:
+        chosen, compiled = _BY_CODE[code]
         return chosen.name, dict(_fields(compiled, line) or {}, code=code)
     for chosen, compiled in _REJECTIONS:
         fields = _fields(compiled, line)
