@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, VirtEngine SRE Team
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Provider filters provider_targets, play011_decision and play012_decision (documented in their .yml files)."""
+"""Provider filters provider_targets, play011_decision, play011_options, play012_decision and play012_options (documented
+in their .yml files)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -57,6 +58,32 @@ def play012_decision(health, hosts, host_checks, logs, hostvars, chain, now, rec
         raise AnsibleFilterError("play012_decision: %s" % exc)
 
 
+def _setting(options, runbook, name):
+    if not isinstance(options, dict) or "%s_%s" % (runbook, name) not in options:
+        raise AnsibleFilterError("%s_options: pass every %s_* setting by its name (%s_%s is missing)" % (runbook, runbook, runbook, name))
+    return options["%s_%s" % (runbook, name)]
+
+
+def play011_options(options):
+    try:
+        stale, recent, limits = _market.check_options(_setting(options, "play011", "stale_blocks"), _setting(options, "play011", "recent_blocks"),
+                                                      _setting(options, "play011", "spec_limits"), _setting(options, "play011", "show_orders"),
+                                                      prefix="play011_")
+    except _market.MarketError as exc:
+        raise AnsibleFilterError("%s. Nothing was read or declared." % exc)
+    return {"stale_blocks": stale, "recent_blocks": recent, "limits": limits}
+
+
+def play012_options(options):
+    names = ("recent_seconds", "mass_share", "max_block_age_s", "rollback_batch", "max_fail_percentage")
+    try:
+        checked = _provider_fleet.check_options(*[_setting(options, "play012", name) for name in names], prefix="play012_")
+    except _provider_fleet.FleetError as exc:
+        raise AnsibleFilterError("%s. Nothing was probed or declared." % exc)
+    return dict(zip(names, checked))
+
+
 class FilterModule(object):
     def filters(self):
-        return {"provider_targets": provider_targets, "play011_decision": play011_decision, "play012_decision": play012_decision}
+        return {"provider_targets": provider_targets, "play011_decision": play011_decision, "play011_options": play011_options,
+                "play012_decision": play012_decision, "play012_options": play012_options}

@@ -55,6 +55,9 @@ def _merge(*parts):
     return merged
 
 
+# A provider daemon's remedies, and why neither changes a transaction the chain refused.
+PROVIDER_REMEDIES = ("provider_restart", "provider_binary_rollback")
+_PROVIDER_SAME_TX = "a restart or an older binary sends the transaction the chain refused"
 _STATE_IS_FINE = "the node's state is not the fault: rewriting its data loses time and gains nothing"
 _SAME_BINARY = "the same binary stops at the same height again"
 
@@ -149,6 +152,37 @@ RULES = dict((rule.cause, rule) for rule in (
          "correct persistent_peers with the id the peer now has"),
     Rule("p2p_auth_failure", "a peer failed authentication: its key or node info does not match, or no CometBFT node answers there",
          (), {}, "check the peer's node key and address (persistent_peers) and what listens on its p2p port; not a consensus fault"),
+    # --- the chain refuses a provider daemon's transactions (provider logs: _provider_logs.REJECTIONS) ----------
+    # The chain's ante handler refuses the transaction before it is in a block: restarted or rolled back, the daemon
+    # sends the same transaction and gets the same answer. What changes the answer is in "instead".
+    Rule("tx_insufficient_fee", "the chain refuses the daemon's transactions: the fee is below the chain's minimum gas price (code 13)",
+         (), _each(PROVIDER_REMEDIES, "the chain's minimum fee refuses the same bid again: " + _PROVIDER_SAME_TX),
+         "raise the fee / gas price the daemon pays to at least the chain's minimum (the 'required' of the line; the validators' "
+         "min-gas-prices or the fee market's parameters) in its configuration"),
+    Rule("tx_sequence_mismatch", "the chain refuses the daemon's transactions: their account sequence is not the account's (code 32)",
+         (), _each(PROVIDER_REMEDIES, "another signer using the provider's key keeps taking the sequence: " + _PROVIDER_SAME_TX),
+         "find what else signs with the provider's key (a second daemon or a CLI on the same key: query the account's recent "
+         "txs) and stop it, or give it its own key; only when nothing else signs is the daemon's cached sequence stale: then "
+         "restart that daemon once"),
+    Rule("tx_insufficient_funds", "the chain refuses the daemon's transactions: the provider's account cannot pay the fee or the "
+         "bid deposit (code 5)",
+         (), _each(PROVIDER_REMEDIES, "the account stays empty: " + _PROVIDER_SAME_TX),
+         "fund the provider's account (query bank balances <address>) with enough for fees and bid deposits"),
+    Rule("tx_out_of_gas", "the chain refuses the daemon's transactions: they need more gas than the limit they set (code 11)",
+         (), _each(PROVIDER_REMEDIES, "the same gas limit runs out again: " + _PROVIDER_SAME_TX),
+         "raise the gas limit or gas adjustment the daemon sets above the line's gasUsed"),
+    Rule("tx_mempool_full", "the chain's mempool is full: the validators accept no new transaction (code 20)",
+         (), _each(PROVIDER_REMEDIES, "the chain's mempool, not the daemon, refuses the bids: " + _PROVIDER_SAME_TX),
+         "look at the chain (PLAY-001 / PLAY-021: blocks produced, mempool size, a transaction flood); the daemons' bids land "
+         "once the mempool drains"),
+    Rule("tx_too_large", "the chain refuses the daemon's transactions as larger than its max_tx_bytes (code 21)",
+         (), _each(PROVIDER_REMEDIES, "the same transaction is as large again: " + _PROVIDER_SAME_TX),
+         "make the daemon's transactions smaller (fewer messages per transaction) or raise the validators' mempool max_tx_bytes"),
+    Rule("tx_unauthorized", "the chain refuses the daemon's signatures: chain id, account number or key is not the provider "
+         "account's (code 4)",
+         (), _each(PROVIDER_REMEDIES, "it signs with the same key and chain id again: " + _PROVIDER_SAME_TX),
+         "check the daemon's chain-id, provider-key and key-dir against the provider's account on chain (a key regenerated at "
+         "start without key-dir is another account)"),
     # --- generic: the cause is in another line ----------------------------------------------------------------
     Rule("consensus_failure", "consensus stopped on this node (the process and RPC stay up)", (), {},
          "another signature names the cause (upgrade, resources); without one, treat it as divergence"),
@@ -229,3 +263,11 @@ def apply(plans, causes):
         if left:
             kept.append(dict(proposed, hosts=left, preconditions=preconditions))
     return {"plans": kept, "vetoed": vetoed}
+
+
+def veto_text(veto):
+    """One line for a veto: the remedy, the hosts, why, the numbers read, and what to do instead."""
+    numbers = "; ".join("%s: %s" % (e["host"], e["numbers"]) for e in veto["evidence"] if e.get("numbers"))
+    return "%s VETOED on %s (%s%s): %s%s. Instead: %s" % (
+        veto["action"], ", ".join(veto["hosts"]), veto["cause"], ", the whole plan" if veto["whole_plan"] else "", veto["because"],
+        (" [%s]" % numbers) if numbers else "", veto["instead"])

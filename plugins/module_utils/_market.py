@@ -12,7 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_logs import common_causes
+from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_fleet import remedy_plan
+from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_logs import REJECTION_NAMES, common_causes
 
 # Quantities above these make every provider skip an order (a customer's SDK bug, not a real request).
 DEFAULT_LIMITS = {
@@ -34,6 +35,26 @@ def _int(value, what):
         return int(value)
     except (TypeError, ValueError):
         raise MarketError("%s=%r is not an integer (the chain's JSON carries int64 as strings)" % (what, value))
+
+
+def check_options(stale_blocks, recent_blocks, limits=None, show_orders=0, prefix=""):
+    """PLAY-011's numbers checked, the one check of them: the role's first task (``prefix`` ``play011_``: the names the
+    operator set) and the decision both call it. Returns ``(stale_blocks, recent_blocks, limits)``; MarketError names
+    the first bad value and what it must be."""
+    stale_blocks, recent_blocks = _int(stale_blocks, prefix + "stale_blocks"), _int(recent_blocks, prefix + "recent_blocks")
+    for name, value in (("stale_blocks", stale_blocks), ("recent_blocks", recent_blocks)):
+        if value < 1:
+            raise MarketError("%s%s=%d must be 1 or more (blocks)" % (prefix, name, value))
+    if _int(show_orders, prefix + "show_orders") < 0:
+        raise MarketError("%sshow_orders=%s must be 0 or more (orders shown on the terminal)" % (prefix, show_orders))
+    if not isinstance(limits or {}, dict):
+        raise MarketError("%sspec_limits=%r must be a mapping of %s" % (prefix, limits, ", ".join(sorted(DEFAULT_LIMITS))))
+    for name, value in (limits or {}).items():
+        if name not in DEFAULT_LIMITS:
+            raise MarketError("%sspec_limits.%s is not a limit: use %s" % (prefix, name, ", ".join(sorted(DEFAULT_LIMITS))))
+        if _int(value, "%sspec_limits.%s" % (prefix, name)) < 1:
+            raise MarketError("%sspec_limits.%s=%s must be 1 or more" % (prefix, name, value))
+    return stale_blocks, recent_blocks, dict(limits or {})
 
 
 def order_key(order_id):
@@ -126,15 +147,16 @@ def decide(market, fleet, stale_blocks=50, recent_blocks=100, limits=None):
     result or None, ``config.ignored`` the nested blocks the daemon ignores).
     An open order without a bid ``stale_blocks`` after its creation is stale; bids within ``recent_blocks`` are recent.
     Returns ``{"verdict", "why", "orders", "stale", "malformed", "oldest", "per_owner", "providers", "rates",
-    "common_causes", "restart_hosts", "marketplace_orders_stalled"}``; ages in blocks and seconds (heights x ``block_time_s``).
+    "common_causes", "restart_hosts", "marketplace_orders_stalled"}``; ages in blocks and seconds (heights x ``block_time_s``),
+    and, in PLAY-001's shape (``_causes``), ``causes`` (the chain rejections in each provider's log), ``plans`` (the
+    ``provider_restart`` of the down or silent daemons, less the vetoed ones: ``restart_hosts``), ``vetoed``,
+    ``planned`` and ``blocked``. ``common_causes`` are the log patterns on most silent providers, chain rejections first.
     """
     if not isinstance(market, dict) or not isinstance(market.get("chain"), dict):
         raise MarketError("market must be the market_state result with 'orders', 'bids', 'providers' and 'chain'")
+    stale_blocks, recent_blocks, limits = check_options(stale_blocks, recent_blocks, limits)
     height = _int(market["chain"].get("height"), "chain.height")
     block_time = float(market["chain"].get("block_time_s") or 0) or None
-    stale_blocks, recent_blocks = _int(stale_blocks, "stale_blocks"), _int(recent_blocks, "recent_blocks")
-    if stale_blocks < 1 or recent_blocks < 1:
-        raise MarketError("stale_blocks=%d and recent_blocks=%d must be 1 or more" % (stale_blocks, recent_blocks))
     offered = set((a.get("key"), a.get("value")) for p in market.get("providers") or [] for a in p.get("attributes") or [])
     bids_by_order, bids_by_provider = {}, {}
     for entry in market.get("bids") or []:
@@ -200,6 +222,9 @@ def decide(market, fleet, stale_blocks=50, recent_blocks=100, limits=None):
                        % (len(silent), recent_blocks, ", ".join(p["name"] for p in silent) or "none"))
             silent_names = [p["name"] for p in silent]
             causes = common_causes(dict((m["name"], m.get("log_patterns")) for m in fleet if m["name"] in silent_names))
+            why.extend("common cause: %s, on %d of %d silent providers%s" % (
+                c["meaning"], len(c["providers"]), len(silent), (" (%s)" % c["numbers"]) if c["numbers"] else "")
+                for c in causes if c["pattern"] in REJECTION_NAMES)
             why.extend("log evidence on %d of %d: %s, e.g. %r" % (len(c["providers"]), len(silent), c["meaning"], c["newest"]) for c in causes)
             for member in fleet:
                 if member["name"] in silent_names:
@@ -216,9 +241,12 @@ def decide(market, fleet, stale_blocks=50, recent_blocks=100, limits=None):
         verdict = "healthy"
         why.append("%d open order(s), none without a bid after %d blocks" % (len(rows), stale_blocks))
     why.extend("malformed order %s: %s" % (m["order"], "; ".join(m["reasons"])) for m in malformed)
-    return {
+    gated = remedy_plan("provider_restart", restart, fleet, "restart the provider daemon on %s and wait for its /health")
+    if gated["blocked"]:
+        why.append(gated["blocked"])
+    return dict(gated["decision"], **{
         "verdict": verdict, "why": why, "orders": rows, "stale": [r["order"] for r in stale], "malformed": malformed,
         "oldest": rows[0] if rows else None, "per_owner": sorted(per_owner.values(), key=lambda o: -o["oldest_age_blocks"]),
-        "providers": providers, "rates": rates, "restart_hosts": restart, "common_causes": causes, "height": height, "block_time_s": block_time,
-        "marketplace_orders_stalled": verdict in ("no_provider_healthy", "not_bidding"),
-    }
+        "providers": providers, "rates": rates, "restart_hosts": gated["hosts"], "common_causes": causes, "height": height,
+        "block_time_s": block_time, "marketplace_orders_stalled": verdict in ("no_provider_healthy", "not_bidding"),
+    })

@@ -14,13 +14,56 @@ __metaclass__ = type
 
 from collections import Counter
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_logs import common_causes
+from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import apply, cause, plan, rule, veto_text
+from ansible_collections.virtengine.incident_response.plugins.module_utils._provider_logs import REJECTION_NAMES, common_causes, rejection_causes
 
-VERDICTS = ("software_bug", "configuration_push", "chain_connectivity", "isolated_failures", "widespread_unknown", "healthy")
+VERDICTS = ("software_bug", "configuration_push", "chain_connectivity", "chain_rejection", "isolated_failures", "widespread_unknown", "healthy")
 
 
 class FleetError(ValueError):
     """Bad input to the PLAY-012 logic, naming the bad value."""
+
+
+def check_options(recent_seconds, mass_share, max_block_age_s, rollback_batch=1, max_fail_percentage=0, prefix=""):
+    """PLAY-012's numbers checked, the one check of them: the role's first task (``prefix`` ``play012_``: the names the
+    operator set) and the decision both call it. Returns the three numbers the decision uses as floats; FleetError
+    names the first bad value and what it must be."""
+    checked = []
+    for name, value, low, high, what in (
+            ("recent_seconds", recent_seconds, 0, None, "seconds above 0"),
+            ("mass_share", mass_share, 0, 1, "a share of the providers above 0 and below 1 (0.5: more than half); at 1 no failure "
+                                             "would ever be a mass failure"),
+            ("max_block_age_s", max_block_age_s, 0, None, "seconds above 0"),
+            ("rollback_batch", rollback_batch, 0, None, "hosts, 1 or more"),
+            ("max_fail_percentage", max_fail_percentage, -1, 101, "a percentage from 0 to 100")):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise FleetError("%s%s=%r is not a number: use %s" % (prefix, name, value, what))
+        if isinstance(value, bool) or number <= low or (high is not None and number >= high):
+            raise FleetError("%s%s=%s must be %s" % (prefix, name, value, what))
+        checked.append(number)
+    return tuple(checked[:3])
+
+
+def remedy_plan(action, hosts, fleet, step):
+    """The gated ``action`` on ``hosts`` (one ``step % host`` line each) after the rules of the causes in the fleet's logs
+    (the chain rejections: ``_provider_logs.rejection_causes``), in PLAY-001's shape.
+
+    Returns ``{"hosts": the hosts left, "blocked": why the action is not offered at all (or None), "decision":
+    {"causes", "plans", "vetoed", "planned"}}``."""
+    found = [cause(name, seen, evidence) for name, seen, evidence in rejection_causes(dict((r["name"], r.get("log_patterns")) for r in fleet))]
+    applied = apply([plan(action, hosts)] if hosts else [], found)
+    for kept in applied["plans"]:
+        # The gate shows these lines: a plan that lost hosts says which and why.
+        kept["lines"] = [step % host for host in kept["hosts"]] + ["left out: %s" % veto_text(veto) for veto in applied["vetoed"]]
+    left = applied["plans"][0]["hosts"] if applied["plans"] else []
+    blocked = None
+    if applied["vetoed"] and not left:
+        blocked = "%s is not offered: %s" % (action, " ".join(veto_text(veto) for veto in applied["vetoed"]))
+    return {"hosts": left, "blocked": blocked,
+            "decision": {"causes": found, "plans": applied["plans"], "vetoed": applied["vetoed"],
+                         "planned": dict((p["action"], p) for p in applied["plans"]), "blocked": blocked}}
 
 
 def _sha(record, key):
@@ -95,17 +138,21 @@ def decide(fleet, chain, now, recent_seconds=3600, mass_share=0.5, max_block_age
     ``fleet``: ``[{"name", "healthy", "health", "grpc", "rpc", "config", "binary", "previous_binary", "log_patterns"}]``;
     ``chain``: ``{"height", "block_age_s", "error", "upgrade_plan": {"name", "height"} or None}`` from the controller.
     Returns ``{"verdict", "why", "side", "down", "affected", "changes", "common_causes", "rollback_hosts",
-    "providers_offline", "providers_total", "rows"}``; ``side`` (chain connectivity) is ``chain`` or ``providers_config``.
+    "providers_offline", "providers_total", "rows"}``; ``side`` (chain connectivity) is ``chain`` or ``providers_config``;
+    and, in PLAY-001's shape (``_causes``), ``causes`` (the chain rejections in each provider's log), ``plans`` (the
+    ``provider_binary_rollback`` of a software bug, less the vetoed hosts: ``rollback_hosts``), ``vetoed``, ``planned``
+    and ``blocked``. ``chain_rejection``: the daemons run and reach the chain but it refuses their transactions (fee,
+    sequence, funds, gas, mempool, size, signature), on most providers (a common cause) or on some.
     """
     if not isinstance(fleet, list) or any(not isinstance(r, dict) or not r.get("name") for r in fleet):
         raise FleetError("fleet must be a list of provider_health records with a name each, got %r" % (fleet,))
-    if not 0 < mass_share < 1:
-        raise FleetError("mass_share=%r must be a fraction between 0 and 1" % (mass_share,))
+    recent_seconds, mass_share, max_block_age_s = check_options(recent_seconds, mass_share, max_block_age_s)
     chain = chain or {}
     names = [r["name"] for r in fleet]
     down = [r["name"] for r in fleet if r.get("healthy") is False]
     cut_off = dict((r["name"], chain_failures(r)) for r in fleet if chain_failures(r))
     causes = common_causes(dict((r["name"], r.get("log_patterns")) for r in fleet), log_share)
+    rejected = rejection_causes(dict((r["name"], r.get("log_patterns")) for r in fleet))
     changes = what_changed(fleet, now, recent_seconds)
     affected = sorted(set(down) | set(cut_off))
     healthy_shas = set(_sha(r, "binary") for r in fleet if r.get("healthy") and _sha(r, "binary"))
@@ -127,7 +174,7 @@ def decide(fleet, chain, now, recent_seconds=3600, mass_share=0.5, max_block_age
     chain_side = bool(chain.get("error")) or (chain.get("block_age_s") or 0) > max_block_age_s or bool(upgrade)
     if down:
         why.append("%d of %d provider daemon(s) fail their health check: %s" % (len(down), len(fleet), ", ".join(down)))
-    if not affected and not causes:
+    if not affected and not causes and not rejected:
         verdict = "healthy"
         why.append("every provider daemon answers and reaches the chain")
     elif down and len(bad_binary) * 2 >= len(down):
@@ -158,14 +205,27 @@ def decide(fleet, chain, now, recent_seconds=3600, mass_share=0.5, max_block_age
             why.append("chain upgrade %s planned at height %s" % (upgrade.get("name"), upgrade.get("height")))
         if side == "providers_config":
             why.append("the chain answers the controller: the providers' configured endpoints are wrong (node, waldur-chain-grpc)")
-    elif len(affected) <= mass_share * len(fleet):
+    elif rejected:
+        verdict = "chain_rejection"
+        for name, seen, evidence in rejected:
+            common = [c for c in causes if c["pattern"] == name]
+            why.append("%s: %s%s. Instead: %s" % (
+                "common cause on %d of %d providers" % (len(seen), len(fleet)) if common else "on %s only" % ", ".join(seen),
+                rule(name).meaning, (" (%s)" % evidence[-1]["numbers"]) if evidence[-1]["numbers"] else "", rule(name).instead))
+        why.append("the daemons run and reach the chain; the chain refuses their transactions: a restart or a binary rollback "
+                   "sends the same transactions again")
+    elif len(affected) <= mass_share * len(fleet) and not causes:
         verdict = "isolated_failures"
         why.append("isolated: %s, no shared change or error pattern" % (", ".join(affected) or "no daemon down"))
     else:
         verdict = "widespread_unknown"
-        why.append("most providers are affected but no binary change, config push or chain failure explains it")
-    for cause in causes:
-        why.append("common error pattern on %d of %d providers: %s (newest: %s)" % (len(cause["providers"]), len(fleet), cause["meaning"], cause["newest"]))
+        why.append("%s, and no binary change, config push or chain failure explains it" % (
+            "most providers are affected" if len(affected) > mass_share * len(fleet)
+            else "the same error pattern is on most providers (below)"))
+    for found in causes:
+        if found["pattern"] not in REJECTION_NAMES or verdict != "chain_rejection":
+            why.append("common error pattern on %d of %d providers: %s (newest: %s)" % (
+                len(found["providers"]), len(fleet), found["meaning"], found["newest"]))
     if upgrade and verdict != "chain_connectivity":
         why.append("chain upgrade %s planned at height %s" % (upgrade.get("name"), upgrade.get("height")))
     rows = []
@@ -174,5 +234,10 @@ def decide(fleet, chain, now, recent_seconds=3600, mass_share=0.5, max_block_age
                      "health": (record.get("health") or {}).get("error") or (record.get("health") or {}).get("body"),
                      "latency_ms": (record.get("health") or {}).get("latency_ms"), "chain": "; ".join(cut_off.get(record["name"], [])) or "ok",
                      "binary_sha256": (_sha(record, "binary") or "")[:12], "previous_sha256": (_sha(record, "previous_binary") or "")[:12]})
-    return {"verdict": verdict, "why": why, "side": side, "down": down, "affected": affected, "changes": changes, "common_causes": causes,
-            "rollback_hosts": [n for n in names if n in rollback], "providers_offline": len(down), "providers_total": len(fleet), "rows": rows}
+    gated = remedy_plan("provider_binary_rollback", [n for n in names if n in rollback], fleet,
+                        "on %s: stop the daemon, keep the current binary as <binary>.replaced-<sha256>, copy the kept previous binary in "
+                        "place and verify its SHA-256, start, wait for /health")
+    if gated["blocked"]:
+        why.append(gated["blocked"])
+    return dict(gated["decision"], verdict=verdict, why=why, side=side, down=down, affected=affected, changes=changes, common_causes=causes,
+                rollback_hosts=gated["hosts"], providers_offline=len(down), providers_total=len(fleet), rows=rows)

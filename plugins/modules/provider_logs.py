@@ -17,6 +17,10 @@ description:
     newest matching line.
   - "The patterns: C([BID] Failed to bid on order), C(Warning: Failed to create event subscriber), TLS handshake errors,
     rate-limit hits, the portal API stopping (C([PORTAL] API server stopped)), stdlib C(log) lines reporting errors."
+  - "The chain refusing the daemon's transactions, one kind per line, in any of the formats a provider's log carries
+    them (the daemon's C([BID]) lines, broadcast results, JSON, Akash-style logs, gRPC errors): C(tx_insufficient_fee)
+    (code 13), C(tx_sequence_mismatch) (32), C(tx_insufficient_funds) (5), C(tx_out_of_gas) (11), C(tx_mempool_full)
+    (20), C(tx_too_large) (21), C(tx_unauthorized) (4); docs/log_signatures.md lists their wordings."
   - The filters P(virtengine.incident_response.play011_decision#filter) and
     P(virtengine.incident_response.play012_decision#filter) name a pattern seen on most providers as the common cause.
 author:
@@ -58,7 +62,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 patterns:
-  description: For each pattern seen, C({count, newest}) under its name; absent patterns are not listed.
+  description: >-
+    For each pattern seen, C({count, newest}) under its name; absent patterns are not listed. A chain rejection's entry
+    also has C(code) (the SDK code), C(fields) (the numbers of its newest line, e.g. C(got), C(required)) and
+    C(numbers) (those fields in words, e.g. C(got 2000uve, required 25000uve)).
   returned: always
   type: dict
 lines:

@@ -97,7 +97,10 @@ def unreachable_providers(tmp_path):
 @pytest.mark.parametrize("playbook, bad, said", [
     (PLAY011, {"play011_spec_limits": {"max_cpu": 4}}, ["play011_spec_limits.max_cpu", "Supported parameters include: max_count"]),
     (PLAY012, {"play012_rollback_batch": "all"}, ["play012_rollback_batch", "'all'"]),
-    (PLAY012, {"play012_mass_share": 2.5}, ["play012_mass_share=2.5 must be above 0 and at most 1"]),
+    (PLAY012, {"play012_mass_share": 2.5}, ["play012_mass_share=2.5 must be a share of the providers above 0 and below 1"]),
+    # The role used to accept 1 (at most 1) and the decision refused it after the fleet was probed: one check now.
+    (PLAY012, {"play012_mass_share": 1}, ["play012_mass_share=1", "above 0 and below 1"]),
+    (PLAY011, {"play011_stale_blocks": 0}, ["play011_stale_blocks=0 must be 1 or more"]),
 ])
 def test_bad_input_fails_before_anything_is_probed_or_declared(playbook, bad, said, unreachable_providers, report_dir):
     # The runbook role's argument spec runs first: a typo must not read the chain, probe the daemons or declare a SEV-2.
