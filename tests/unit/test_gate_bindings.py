@@ -183,17 +183,17 @@ def test_a_vetoed_host_leaves_the_plan_with_its_bound_values():
 
 # The caller variables that used to reach each action; the acting task files must not read them any more.
 ACTING = {
-    "roles/node_binary/tasks/switch.yml": ("node_binary_upgrade_source", "node_binary_upgrade_sha256", "{{ play001_"),
-    "roles/node_resync/tasks/main.yml": ("node_resync_method", "node_resync_trust_h", "node_resync_rpc_servers", "node_resync_snapshot_",
+    ("node_binary", "switch.yml"): ("node_binary_upgrade_source", "node_binary_upgrade_sha256", "{{ play001_"),
+    ("node_resync", "main.yml"): ("node_resync_method", "node_resync_trust_h", "node_resync_rpc_servers", "node_resync_snapshot_",
                                          "node_resync_min_free", "node_resync_persistent_peers", "play021_", "play001_"),
-    "roles/identity_scoring/tasks/remediate_model_replace.yml": ("play010_model_sha256", "play010_replace_hash", "play010_model_archive",
+    ("identity_scoring", "remediate_model_replace.yml"): ("play010_model_sha256", "play010_replace_hash", "play010_model_archive",
                                                                  "play010_hash_recipe", "play010_restart_node"),
-    "roles/provider/tasks/remediate_binary_rollback.yml": ("provider_expected_previous_sha256", "provider_targets"),
+    ("provider", "remediate_binary_rollback.yml"): ("provider_expected_previous_sha256", "provider_targets"),
 }
 
 
-@pytest.mark.parametrize("path", sorted(ACTING))
-def test_the_acting_tasks_take_their_values_from_the_approved_plan(path):
-    text = (ROOT / path).read_text()
-    assert "gate_approved.parameters" in text, "%s must take its values from the approved plan" % path
-    assert [name for name in ACTING[path] if name in text] == []
+@pytest.mark.parametrize("role, tasks", sorted(ACTING))
+def test_the_acting_tasks_take_their_values_from_the_approved_plan(role, tasks):
+    text = (ROOT / "roles" / role / "tasks" / tasks).read_text()
+    assert "gate_approved.parameters" in text, "%s %s must take its values from the approved plan" % (role, tasks)
+    assert [name for name in ACTING[(role, tasks)] if name in text] == []
