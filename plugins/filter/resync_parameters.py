@@ -12,9 +12,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.virtengine.incident_response.plugins.module_utils._resync import ResyncError, resync_parameters as _parameters
 
 
-def resync_parameters(method, trust=None, snapshot_url="", snapshot_sha256="", min_free_bytes=0, persistent_peers=None):
+def resync_parameters(method, trust=None, snapshot_url="", snapshot_sha256="", persistent_peers=None):
     try:
-        return _parameters(method, trust, snapshot_url, snapshot_sha256, min_free_bytes, persistent_peers)
+        return _parameters(method, trust, snapshot_url, snapshot_sha256, persistent_peers)
     except ResyncError as error:
         raise AnsibleFilterError("%s. Nothing was changed." % error)
 

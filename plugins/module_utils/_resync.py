@@ -6,7 +6,8 @@
 Every runbook that resyncs nodes (PLAY-001 ``diverged_resync``, PLAY-002 ``peer_reset`` / ``minority_resync``,
 PLAY-021 ``node_restart`` / ``state_sync`` / ``snapshot_restore``) puts these parameters in its plan, so that the
 fingerprint an operator approves covers every value the resync uses, and ``node_resync`` takes them from the approved
-plan (``gate_approved.parameters``), never from the caller's variables.
+plan (``gate_approved.parameters``), never from the caller's variables. The free space a reset needs is a guard, not a
+value the change uses (raising it can only refuse), and it grows with the chain between two runs: it stays a setting.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,12 +26,12 @@ class ResyncError(ValueError):
     """A resync plan that cannot run, naming the value and what to give instead."""
 
 
-def resync_parameters(method, trust=None, snapshot_url="", snapshot_sha256="", min_free_bytes=0, persistent_peers=None):
+def resync_parameters(method, trust=None, snapshot_url="", snapshot_sha256="", persistent_peers=None):
     """The checked parameters of a resync by ``method`` (one of METHODS).
 
     ``statesync`` needs ``trust`` ``{height, hash, rpc_servers, period}`` (node_resync's trust step); ``snapshot`` the
-    archive's ``snapshot_url`` (https://, file:// or an absolute path on the node) and its published ``snapshot_sha256``;
-    both bind ``min_free_bytes`` (the space the data directory needs after the reset). ``peers`` binds
+    archive's ``snapshot_url`` (https://, file:// or an absolute path on the node) and its published ``snapshot_sha256``.
+    ``peers`` binds
     ``persistent_peers`` ``{host: corrected list}`` under ``by_host`` (hosts without a correction keep their file).
     Raises ResyncError naming a missing or malformed value.
     """
@@ -58,11 +59,6 @@ def resync_parameters(method, trust=None, snapshot_url="", snapshot_sha256="", m
         if not SHA256_RE.match(str(snapshot_sha256 or "")):
             raise ResyncError("snapshot_restore needs the archive's published SHA-256 (64 hex digits), got %r" % (snapshot_sha256,))
         parameters.update(snapshot_url=url, snapshot_sha256=str(snapshot_sha256).lower())
-    if method in ("statesync", "snapshot"):
-        try:
-            parameters["min_free_bytes"] = max(0, int(min_free_bytes or 0))
-        except (TypeError, ValueError):
-            raise ResyncError("min_free_bytes %r: give a number of bytes" % (min_free_bytes,))
     if method == "peers" and persistent_peers:
         if not isinstance(persistent_peers, dict):
             raise ResyncError("persistent_peers must map a host to its corrected persistent_peers, got %r" % (persistent_peers,))

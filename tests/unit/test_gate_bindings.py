@@ -105,22 +105,21 @@ def test_diverged_resync_binds_the_method():
 
 # --------------------------------------------------------------------------- PLAY-021: state_sync, snapshot_restore
 
-def test_state_sync_binds_the_trust_height_hash_rpc_servers_and_space():
-    approved = resync_parameters("statesync", TRUST, min_free_bytes=5 << 20)
+def test_state_sync_binds_the_trust_height_hash_and_rpc_servers():
+    approved = resync_parameters("statesync", TRUST)
     assert approved == {"method": "statesync", "trust_height": 1841, "trust_hash": TRUST["hash"], "rpc_servers": TRUST["rpc_servers"],
-                        "trust_period": "168h0m0s", "min_free_bytes": 5 << 20}
-    later = resync_parameters("statesync", dict(TRUST, height=1842, hash="8C" + "1" * 62), min_free_bytes=5 << 20)
+                        "trust_period": "168h0m0s"}
+    later = resync_parameters("statesync", dict(TRUST, height=1842, hash="8C" + "1" * 62))
     assert refused_naming("state_sync", ["fullnode1"], approved, later) == [
         "parameter trust_hash: \"%s\" -> \"%s\"" % (TRUST["hash"], "8C" + "1" * 62), "parameter trust_height: 1841 -> 1842"]
-    elsewhere = resync_parameters("statesync", dict(TRUST, rpc_servers=["http://evil:26657"] * 2), min_free_bytes=5 << 20)
+    elsewhere = resync_parameters("statesync", dict(TRUST, rpc_servers=["http://evil:26657"] * 2))
     assert refused_naming("state_sync", ["fullnode1"], approved, elsewhere) == [
         'parameter rpc_servers: ["http://10.0.0.1:26657","http://10.0.0.2:26657"] -> ["http://evil:26657","http://evil:26657"]']
 
 
 def test_snapshot_restore_binds_the_archive_and_its_sha256():
     approved = resync_parameters("snapshot", snapshot_url="https://snapshots.example/latest.tar.lz4", snapshot_sha256=SHA_A.upper())
-    assert approved == {"method": "snapshot", "snapshot_url": "https://snapshots.example/latest.tar.lz4", "snapshot_sha256": SHA_A,
-                        "min_free_bytes": 0}
+    assert approved == {"method": "snapshot", "snapshot_url": "https://snapshots.example/latest.tar.lz4", "snapshot_sha256": SHA_A}
     other = resync_parameters("snapshot", snapshot_url="https://snapshots.example/latest.tar.lz4", snapshot_sha256=SHA_B)
     assert refused_naming("snapshot_restore", ["fullnode1"], approved, other) == ['parameter snapshot_sha256: "%s" -> "%s"' % (SHA_A, SHA_B)]
 
@@ -132,7 +131,6 @@ def test_snapshot_restore_binds_the_archive_and_its_sha256():
     ("statesync", {"trust": dict(TRUST, period="a week")}, "trust period 'a week'"),
     ("snapshot", {"snapshot_sha256": SHA_A}, "needs the archive's URL"),
     ("snapshot", {"snapshot_url": "/srv/s.tar", "snapshot_sha256": "0"}, "published SHA-256 (64 hex digits), got '0'"),
-    ("snapshot", {"snapshot_url": "/srv/s.tar", "snapshot_sha256": SHA_A, "min_free_bytes": "lots"}, "min_free_bytes 'lots'"),
     ("resync", {}, "resync method 'resync'"),
 ])
 def test_a_resync_plan_without_its_values_is_refused_naming_them(method, values, message):
@@ -185,7 +183,7 @@ def test_a_vetoed_host_leaves_the_plan_with_its_bound_values():
 ACTING = {
     ("node_binary", "switch.yml"): ("node_binary_upgrade_source", "node_binary_upgrade_sha256", "{{ play001_"),
     ("node_resync", "main.yml"): ("node_resync_method", "node_resync_trust_h", "node_resync_rpc_servers", "node_resync_snapshot_",
-                                         "node_resync_min_free", "node_resync_persistent_peers", "play021_", "play001_"),
+                                         "node_resync_persistent_peers", "play021_", "play001_"),
     ("identity_scoring", "remediate_model_replace.yml"): ("play010_model_sha256", "play010_replace_hash", "play010_model_archive",
                                                                  "play010_hash_recipe", "play010_restart_node"),
     ("provider", "remediate_binary_rollback.yml"): ("provider_expected_previous_sha256", "provider_targets"),
