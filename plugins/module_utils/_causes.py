@@ -261,7 +261,11 @@ def apply(plans, causes):
             continue
         left = [h for h in hosts if h not in ruled_out]
         if left:
-            kept.append(dict(proposed, hosts=left, preconditions=preconditions))
+            parameters = dict(proposed.get("parameters") or {})
+            if isinstance(parameters.get("by_host"), dict):
+                # The approval binds only the hosts that act: a vetoed host's values leave the plan with it.
+                parameters["by_host"] = dict((h, v) for h, v in parameters["by_host"].items() if h in left)
+            kept.append(dict(proposed, hosts=left, parameters=parameters, preconditions=preconditions))
     return {"plans": kept, "vetoed": vetoed}
 
 

@@ -15,6 +15,7 @@ import ipaddress
 
 from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import commits
 from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import node_id_error
+from ansible_collections.virtengine.incident_response.plugins.module_utils._resync import resync_parameters
 
 
 def parse_peer_list(text):
@@ -256,6 +257,9 @@ def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts
         "persistent_peer_fixes": fixes,
         "peer_reset_hosts": peer_reset,
         "resync_hosts": resync,
+        # What each gate binds (node_resync acts with the approved values only).
+        "peer_reset_parameters": resync_parameters("peers", persistent_peers=dict((h, fixes[h]) for h in peer_reset if h in fixes)),
+        "resync_parameters": resync_parameters("blocksync"),
     }
 
 

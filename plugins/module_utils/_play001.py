@@ -39,6 +39,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._node
     outside_set_text,
     reading_text,
 )
+from ansible_collections.virtengine.incident_response.plugins.module_utils._resync import SHA256_RE, ResyncError, resync_parameters
 
 CHECKLIST = (
     ("network_partition", "Network partition?"),
@@ -293,6 +294,34 @@ def _plan_lines(action, kept, decision, options):
     return lines
 
 
+def upgrade_parameters(name, hosts, source, sha256, mode, in_place, binaries):
+    """What an ``upgrade_switch`` plan binds: the upgrade's ``name``, the switch ``mode``, the binary's ``source`` (None:
+    the one already in place) and its ``sha256`` - the published one when given, else each host's binary in place as the
+    diagnosis read it (``in_place`` {host: sha256}, under ``by_host``) - and, replacing the node's binary, each host's
+    binary ``path`` (``binaries`` {host: path}). DecisionError when a source comes without a SHA-256 to check it by."""
+    if mode not in ("cosmovisor", "replace"):
+        raise DecisionError("play001_upgrade_switch_mode=%r: use cosmovisor or replace" % (mode,))
+    if sha256 and not SHA256_RE.match(sha256):
+        raise DecisionError("play001_upgrade_binary_sha256=%r: give the release's published SHA-256 (64 hex digits)" % (sha256,))
+    if source and not sha256:
+        raise DecisionError("play001_upgrade_binary_source=%s needs play001_upgrade_binary_sha256 (the release's published SHA-256): "
+                            "a binary is installed only once its checksum is known" % source)
+    if source and not (source.startswith("/") or source.startswith("http://") or source.startswith("https://")):
+        raise DecisionError("play001_upgrade_binary_source=%r: give an absolute path on the node or an http(s) URL" % (source,))
+    parameters = {"upgrade": name, "mode": mode, "source": source or None, "sha256": sha256.lower() if sha256 else None}
+    by_host = dict((h, {}) for h in hosts)
+    for host in hosts:
+        if not sha256:
+            by_host[host]["sha256"] = in_place.get(host)
+        if mode == "replace":
+            by_host[host]["path"] = binaries.get(host)
+    if any(by_host.values()):
+        parameters["by_host"] = dict((h, v) for h, v in by_host.items() if v)
+        if not sha256:
+            del parameters["sha256"]
+    return parameters
+
+
 def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256="", verify_blocks=3, resync_method="blocksync",
            upgrade_binary_source="", upgrade_switch_mode="cosmovisor"):
     """PLAY-001's decision over the fleet view (``_fleet.fleet_view`` with the validators named); see the module
@@ -431,6 +460,8 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
         {"question": CHECKLIST[3][1], "suspect": bool(double_signs),
          "found": "; ".join("%s: %s" % (e["host"], e["signature"]) for e in double_signs) or "no double signing in the logs"},
     ]
+    # The binaries an upgrade_switch would use, read before the rows lose their private fields: the approval binds them.
+    in_place = dict((r["host"], r["_upgrade_sha256"]) for r in rows)
     upgrade_report = None
     if upgrade:
         upgrade_report = dict(upgrade, readiness=_readiness(rows, upgrade, total_power, upgrade_sha256),
@@ -472,13 +503,19 @@ def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade
 
     proposed = []
     if remedy == "upgrade_switch" and upgrade_report and upgrade_hosts:
-        proposed.append(plan("upgrade_switch", upgrade_hosts))
+        proposed.append(plan("upgrade_switch", upgrade_hosts, upgrade_parameters(
+            upgrade_report["name"], upgrade_hosts, upgrade_binary_source, upgrade_sha256, upgrade_switch_mode, in_place,
+            dict((h, (view["nodes"][h]["host"].get("binary") or {}).get("path")) for h in upgrade_hosts))))
     elif remedy == "coordinated_restart" and restart_hosts:
         proposed.append(plan("coordinated_restart", restart_hosts, together=True))
     elif remedy == "state_rollback":
         proposed.append(plan("state_rollback", validators, {"height": rollback_to}, together=True))
     elif remedy == "diverged_resync" and decision["diverged_hosts"]:
-        proposed.append(plan("diverged_resync", decision["diverged_hosts"]))
+        try:
+            proposed.append(plan("diverged_resync", decision["diverged_hosts"], resync_parameters(resync_method)))
+        except ResyncError as error:
+            raise DecisionError("play001_resync_method=%s: %s; the diverged validators resync with blocksync (or use PLAY-021's "
+                                "state_sync / snapshot_restore on them)" % (resync_method, error))
     applied = apply(proposed, causes)
     options = {"verify_blocks": verify_blocks, "resync_method": resync_method, "upgrade_binary_source": upgrade_binary_source,
                "upgrade_switch_mode": upgrade_switch_mode,

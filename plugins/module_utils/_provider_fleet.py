@@ -240,4 +240,13 @@ def decide(fleet, chain, now, recent_seconds=3600, mass_share=0.5, max_block_age
     if gated["blocked"]:
         why.append(gated["blocked"])
     return dict(gated["decision"], verdict=verdict, why=why, side=side, down=down, affected=affected, changes=changes, common_causes=causes,
-                rollback_hosts=gated["hosts"], providers_offline=len(down), providers_total=len(fleet), rows=rows)
+                rollback_hosts=gated["hosts"], rollback_parameters=rollback_parameters(by_name, gated["hosts"]),
+                providers_offline=len(down), providers_total=len(fleet), rows=rows)
+
+
+def rollback_parameters(by_name, hosts):
+    """What a ``provider_binary_rollback`` plan binds for each host: the binary's path, the kept previous binary's path
+    and SHA-256 as detection read them (the rollback refuses a previous binary that is not that build)."""
+    return {"by_host": dict((name, {"binary": (by_name[name].get("binary") or {}).get("path"),
+                                    "previous_binary": (by_name[name].get("previous_binary") or {}).get("path"),
+                                    "previous_sha256": _sha(by_name[name], "previous_binary")}) for name in hosts)} if hosts else {}

@@ -30,7 +30,10 @@ author:
 attributes:
   check_mode:
     support: full
-    description: Checks that the node is stopped, then reports the planned rollbacks and backup without running them.
+    description:
+      - Checks that the node is stopped, then reports the planned rollbacks and backup without running them.
+      - With O(simulated_stop=true) (the task before this one stops the node, which check mode only simulated) a running
+        node is reported in RV(running) instead of refused.
   diff_mode:
     support: none
     description: No diff; RV(old_height) and RV(new_height) say what changed.
@@ -80,6 +83,13 @@ options:
     description: Upper bound on rollbacks in one call.
     type: int
     default: 100
+  simulated_stop:
+    description:
+      - The caller stopped the node just before this task, and in check mode that stop was only simulated, so the node
+        still runs. In check mode a running node is then reported (RV(running)) instead of refused, so that C(--check)
+        of a gated rollback shows what would run. Outside check mode it changes nothing - a running node is always refused.
+    type: bool
+    default: false
 seealso:
   - name: CometBFT rollback
     description: The command this module runs.
@@ -141,6 +151,10 @@ signing_state_restored:
   description: The signing state had gone lower and the backup was put back.
   returned: always
   type: bool
+running:
+  description: Why the node counts as running (check mode with O(simulated_stop) only; null otherwise).
+  returned: always
+  type: str
 outputs:
   description: What each rollback printed.
   returned: always
@@ -180,6 +194,7 @@ def main():
             backup_dir=dict(type="path"),
             allow_signing_state_reset=dict(type="bool", default=False),
             max_rollbacks=dict(type="int", default=100),
+            simulated_stop=dict(type="bool", default=False),
         ),
         mutually_exclusive=[("target_height", "heights")],
         required_together=[("target_height", "current_height")],
@@ -213,7 +228,7 @@ def main():
         running = running_reason(home, params["rpc_url"])
     except ValueError as exc:
         module.fail_json(msg="%s; nothing was changed" % exc)
-    if running:
+    if running and not (module.check_mode and params["simulated_stop"]):
         module.fail_json(msg="refusing to roll back: the node at %s is running (%s); "
                              "stop it first (node_service_action=stopped through the gate)" % (home, running))
     try:
@@ -224,7 +239,7 @@ def main():
     backup_root = params["backup_dir"] or os.path.join(home, "backups")
     result = dict(changed=planned > 0, old_height=current, new_height=None if current is None else current - planned,
                   rollbacks=planned, signing_state_before=before, signing_state_after=before, signing_state_restored=False,
-                  outputs=[], backup_path=os.path.join(backup_root, "rollback-<UTC time>"))
+                  outputs=[], backup_path=os.path.join(backup_root, "rollback-<UTC time>"), running=running or None)
     if module.check_mode or planned == 0:
         module.exit_json(**result)
 

@@ -199,6 +199,7 @@ def test_check_mode_with_confirmation_shows_the_plan_and_changes_nothing(localne
     localnet.run("stop", "validator3", "validator4")
     try:
         run = run_playbook(PLAYBOOK, "--check", extra_vars=dict(FAST, ir_confirm="coordinated_restart"), env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc == 0, run.raw[-4000:]
         assert "GATED ACTION: coordinated_restart (check mode: nothing will change)" in run.raw
         assert "restart validator3, validator4 all at the same time" in run.raw
         assert _processes(localnet)["validator3"] == "STOPPED" and _processes(localnet)["validator4"] == "STOPPED"
@@ -247,5 +248,32 @@ def test_a_full_disk_read_live_vetoes_the_restart_and_nothing_is_restarted(local
     finally:
         if mounted:
             subprocess.run(["umount", str(home)], check=True)
+        localnet.run("start", "validator3", "validator4")
+        localnet.wait_blocks("validator1", 3)
+
+
+def test_check_mode_of_the_confirmed_rollback_shows_it_with_its_height_and_changes_nothing(localnet, report_dir):
+    # Issue 24, item 4: under --check the stop before the rollback is only simulated, and the rollback used to refuse
+    # the still-running validators. Every gated action's --check must show what would run, with its values, and succeed.
+    localnet.run("stop", "validator3", "validator4")
+    try:
+        homes, before = _signing_states(localnet)
+        backups_before = dict((n, sorted((h / "backups").glob("*")) if (h / "backups").exists() else []) for n, h in homes.items())
+        run = run_playbook(PLAYBOOK, "--check", extra_vars=dict(FAST, play001_scenario="C", ir_confirm="state_rollback"),
+                           env={"IR_REPORT_DIR": str(report_dir)})
+        assert run.rc == 0, run.raw[-4000:]
+        assert "GATED ACTION: state_rollback (check mode: nothing will change)" in run.raw
+        height = int(re.search(r"Parameter height: (\d+)", run.raw).group(1))
+        planned = dict((host, result) for host, result in run.results("Roll back, signing files backed up first"))
+        assert sorted(planned) == VALIDATORS, run.raw[-4000:]
+        assert {r["new_height"] for r in planned.values()} == {height}, "each validator's planned rollback lands on the approved height"
+        assert sorted(h for h, r in planned.items() if r["running"]) == ["validator1", "validator2"], "still running: the stop was simulated"
+        assert [_processes(localnet)[name] for name in VALIDATORS] == ["RUNNING", "RUNNING", "STOPPED", "STOPPED"]
+        for name, home in homes.items():
+            assert (sorted((home / "backups").glob("*")) if (home / "backups").exists() else []) == backups_before[name]
+        assert _signing_states(localnet)[1] == before
+        report = _report(report_dir)
+        assert report["check_mode"] is True and report["data"]["confirmations"][0]["parameters"] == {"height": height}
+    finally:
         localnet.run("start", "validator3", "validator4")
         localnet.wait_blocks("validator1", 3)

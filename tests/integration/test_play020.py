@@ -168,6 +168,8 @@ def test_confirmed_binary_rollback_puts_the_previous_binary_back_and_restarts_th
     doc = report(report_dir)
     assert doc["data"]["analysis"]["likely_cause"] == "deployment"
     assert [(e["action"], e["decision"], e["hosts"]) for e in doc["data"]["confirmations"]] == [("rollback_binary", "confirmed", ["fullnode1"])]
+    # The approval binds the previous binary and the node binary it goes over (issue 24): the role copies those.
+    assert doc["data"]["confirmations"][0]["parameters"] == {"previous_binary": str(previous), "by_host": {"fullnode1": {"binary": str(current)}}}
     assert current.read_text() == "previous build\n"
     backups = [p for p in tmp_path.iterdir() if p.name.startswith("virtengine.") and p.name != "virtengine.previous"]
     assert len(backups) == 1 and backups[0].read_text() == "current build\n"

@@ -231,3 +231,35 @@ def test_a_misspelt_confirmation_stops_the_run_before_anything_is_read(report_di
     assert "ir_confirm names state_snyc, which no gate of this collection asks for" in run.raw and "state_sync" in run.raw
     assert run.results("Measure this node's data directory") == [] and run.results("Read heights") == []
     assert list(report_dir.iterdir()) == [], "no incident record and no report"
+
+
+def test_an_approved_snapshot_binds_its_checksum_and_another_one_is_refused_naming_it(e2e_net, report_dir, tmp_path):
+    """Issue 24: snapshot_restore@<fingerprint> approves the archive and its SHA-256; a run given another checksum is
+    refused by the gate, saying what changed, before anything is downloaded or stopped."""
+    approved_sha, other_sha = "ab" * 32, "cd" * 32
+    archive = tmp_path / "latest.tar.lz4"
+    archive.write_bytes(b"never read: the gate refuses first")
+    base = dict(FAST, play021_threshold=10, play021_method="snapshot_restore", play021_snapshot_url=str(archive),
+                play021_snapshot_download_dir=str(tmp_path / "download"))
+    behind_at = _fall_behind(e2e_net, 20)
+    try:
+        shown = run_playbook(PLAYBOOK, inventory=e2e_net.inventory, extra_vars=dict(base, play021_snapshot_sha256=approved_sha),
+                             env={"IR_REPORT_DIR": str(report_dir)})
+        assert shown.rc != 0, "not confirmed: shown only"
+        verdict = shown.result("Fingerprint the plan")
+        assert verdict["plan"]["hosts"] == [LAGGING]
+        assert verdict["plan"]["parameters"] == {"method": "snapshot", "snapshot_url": str(archive), "snapshot_sha256": approved_sha}
+        approved = {"snapshot_restore": {"hosts": verdict["plan"]["hosts"], "parameters": verdict["plan"]["parameters"],
+                                         "fingerprint": verdict["fingerprint"]}}
+        changed = run_playbook(PLAYBOOK, inventory=e2e_net.inventory, env={"IR_REPORT_DIR": str(report_dir)},
+                               extra_vars=dict(base, play021_snapshot_sha256=other_sha, ir_plans=approved,
+                                               ir_confirm="snapshot_restore@" + verdict["fingerprint"]))
+        assert changed.rc != 0
+        decided = changed.result("Decide, and write the decision")["entry"]
+        assert decided["decision"] == "refused"
+        assert decided["changes"] == ['parameter snapshot_sha256: "%s" -> "%s"' % (approved_sha, other_sha)]
+        assert not changed.results("Download the snapshot") and not (tmp_path / "download").exists()
+        assert e2e_net.height(LAGGING) == behind_at and _status(e2e_net, LAGGING) is not None, "nothing was stopped"
+    finally:
+        e2e_net.run("heal")
+    _back_in_sync(e2e_net)

@@ -97,6 +97,19 @@ def test_check_mode_plans_and_touches_nothing(home, run_module):
     assert not (home / "backups").exists()
 
 
+def test_check_mode_after_a_simulated_stop_reports_the_running_node_and_plans(home, run_module):
+    """--check of a gated rollback: the stop before it was only simulated, so the node still runs (issue 24, item 4)."""
+    args = {"home": str(home), "binary": "/bin/true", "current_height": 120, "target_height": 119, "simulated_stop": True}
+    with open(home / "data" / "blockstore.db" / "LOCK", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        planned = run_module(validator_rollback, dict(args, _ansible_check_mode=True))
+        real = run_module(validator_rollback, args)
+    assert not planned.get("failed") and planned["rollbacks"] == 1 and planned["new_height"] == 119
+    assert "blockstore.db" in planned["running"]
+    assert real["failed"] and "is running" in real["msg"], "outside check mode a running node is always refused"
+    assert not (home / "backups").exists()
+
+
 def test_target_at_or_above_current_changes_nothing(home, run_module):
     result = run_module(validator_rollback, {"home": str(home), "binary": "/bin/true", "current_height": 120, "target_height": 120})
     assert result["changed"] is False and result["rollbacks"] == 0
