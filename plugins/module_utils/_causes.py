@@ -149,6 +149,22 @@ RULES = dict((rule.cause, rule) for rule in (
          "correct persistent_peers with the id the peer now has"),
     Rule("p2p_auth_failure", "a peer failed authentication: its key or node info does not match, or no CometBFT node answers there",
          (), {}, "check the peer's node key and address (persistent_peers) and what listens on its p2p port; not a consensus fault"),
+    # --- p2p network: faults a peer reset cannot fix ------------------------------------------------------------
+    Rule("network_mismatch", "the node runs another network (chain id, genesis.json) than the fleet: every peer refuses it",
+         (), _merge(_each(RESTARTS, "CometBFT refuses every peer of another network at the handshake: a peer reset or restart "
+                                    "keeps the wrong genesis.json"),
+                    _each(DATA_REWRITES, "a resync keeps the node's genesis.json: no peer of this chain serves it")),
+         "install the chain's genesis.json on the node whose chain id (/status node_info.network) differs from the fleet's, "
+         "reset its data (it holds none of this chain's blocks), then start it"),
+    Rule("p2p_version_mismatch", "the node and its peers run incompatible CometBFT p2p protocols (block version, channels)",
+         (), _merge(_each(RESTARTS, "the same binary is refused by the same peers again"), _each(DATA_REWRITES, _STATE_IS_FINE)),
+         "run the binary (CometBFT version) the network runs on this node"),
+    Rule("inbound_peers_full", "the sentries' inbound slots are full: they drop our validator's connections",
+         (), _merge(_each(("peer_reset", "node_restart", "rolling_restart", "coordinated_restart"),
+                          "a peer reset or restart does not free a slot: public peers fill them again and the validator is dropped again"),
+                    _each(DATA_REWRITES, _STATE_IS_FINE)),
+         "on the sentries, add the validator's node id to unconditional_peer_ids (or to persistent_peers, so they dial it), "
+         "or raise max_num_inbound_peers; the validator then reconnects by itself"),
     # --- generic: the cause is in another line ----------------------------------------------------------------
     Rule("consensus_failure", "consensus stopped on this node (the process and RPC stay up)", (), {},
          "another signature names the cause (upgrade, resources); without one, treat it as divergence"),
