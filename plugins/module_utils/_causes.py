@@ -245,3 +245,11 @@ def apply(plans, causes):
         if left:
             kept.append(dict(proposed, hosts=left, preconditions=preconditions))
     return {"plans": kept, "vetoed": vetoed}
+
+
+def veto_text(veto):
+    """One line for a veto: the remedy, the hosts, why, the numbers read, and what to do instead."""
+    numbers = "; ".join("%s: %s" % (e["host"], e["numbers"]) for e in veto["evidence"] if e.get("numbers"))
+    return "%s VETOED on %s (%s%s): %s%s. Instead: %s" % (
+        veto["action"], ", ".join(veto["hosts"]), veto["cause"], ", the whole plan" if veto["whole_plan"] else "", veto["because"],
+        (" [%s]" % numbers) if numbers else "", veto["instead"])

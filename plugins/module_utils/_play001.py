@@ -29,7 +29,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import apply, plan
+from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import apply, plan, veto_text
 from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import commits, halts_without
 from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import FleetError
 from ansible_collections.virtengine.incident_response.plugins.module_utils._node_findings import (
@@ -291,14 +291,6 @@ def _plan_lines(action, kept, decision, options):
                      "is touched" % (options["resync_method"], hosts))
         lines.append("the canonical app hash is %s" % (decision["canonical_app_hash"] or "the one of the chain (their blocks came from it)"))
     return lines
-
-
-def veto_text(veto):
-    """One line for a veto: the remedy, the hosts, why, the numbers read, and what to do instead."""
-    numbers = "; ".join("%s: %s" % (e["host"], e["numbers"]) for e in veto["evidence"] if e.get("numbers"))
-    return "%s VETOED on %s (%s%s): %s%s. Instead: %s" % (
-        veto["action"], ", ".join(veto["hosts"]), veto["cause"], ", the whole plan" if veto["whole_plan"] else "", veto["because"],
-        (" [%s]" % numbers) if numbers else "", veto["instead"])
 
 
 def decide(view, forced="", restart_scope="affected", upgrade_plan=None, upgrade_sha256="", verify_blocks=3, resync_method="blocksync",
