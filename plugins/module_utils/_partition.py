@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import apply, cause, plan
+from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import apply, cause, plan, veto_text
 from ansible_collections.virtengine.incident_response.plugins.module_utils._consensus import commits
 from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_shape import node_id_error
 
@@ -442,6 +442,7 @@ def decide(peer_summary, nodes, total_power, resync_stranded=False, resync_hosts
         "causes": causes,
         "plans": applied["plans"],
         "vetoed": applied["vetoed"],
+        "veto_lines": [veto_text(veto) for veto in applied["vetoed"]],
         "planned": planned,
         "peer_reset_hosts": peer_reset,
         "resync_hosts": resync,
