@@ -98,8 +98,9 @@ def test_assess_diagnose_and_play002_use_the_same_view(halted):
 
 @pytest.mark.parametrize("runbook, options, message", [
     ("play999", {}, r"runbook='play999': use one of diagnose, play001, play002"),
-    ("play001", {"resync_hosts": []}, r"options resync_hosts are not play001's \(it takes restart_scope, resync_method, scenario, upgrade_binary_source, upgrade_plan, "
-                                          r"upgrade_sha256, upgrade_switch_mode, verify_blocks\)"),
+    ("play001", {"resync_hosts": []},
+     r"options resync_hosts are not play001's \(it takes restart_scope, resync_method, scenario, upgrade_binary_source, upgrade_plan, "
+     r"upgrade_sha256, upgrade_switch_mode, verify_blocks\)"),
     ("diagnose", {"scenario": "B"}, r"options scenario are not diagnose's \(it takes none\)"),
     ("play002", {"resync_hosts": "validator1"}, r"options.resync_hosts='validator1': expected a list"),
 ])
