@@ -15,9 +15,12 @@ import itertools
 import json
 from pathlib import Path
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils import _play001
 from ansible_collections.virtengine.incident_response.plugins.module_utils._assess import assess
+from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import fleet_view, host_record
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import scan
 from ansible_collections.virtengine.incident_response.plugins.module_utils._module import parse_endpoints
+from ansible_collections.virtengine.incident_response.plugins.module_utils._node_findings import host_causes
 from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import parse_peer_list
 from ansible_collections.virtengine.incident_response.plugins.module_utils._rpc_reads import read_chain, read_peers
 from ansible_collections.virtengine.incident_response.plugins.module_utils._toml_sections import parse
@@ -26,6 +29,11 @@ from ansible_collections.virtengine.incident_response.tests.unit.fixture_server 
 CASES = Path(__file__).parent / "fixtures" / "cases"
 CASE14 = CASES / "14-genesis-chain-id-mismatch"
 CASE21 = CASES / "21-sentry-inbound-slots-full"
+
+
+def _journal(case, journal):
+    """A journal file of the case, or lines given as a list."""
+    return journal if isinstance(journal, list) else (case / journal).read_text().splitlines()
 
 
 class _Module(object):
@@ -98,6 +106,13 @@ class _Node(object):
 
 def _decide(case, nodes, total_power, runbook="play002", journals=(), configs=None, options=None):
     """fleet_probe's readings of ``nodes`` (served) and the hosts' findings, decided by ``assess``."""
+    readings, host_vars = _probe(case, nodes, total_power, journals, configs)
+    decision, lines, _columns = assess(runbook, readings, host_vars, [n.name for n in nodes if n.power], options or {})
+    return decision, lines
+
+
+def _probe(case, nodes, total_power, journals=(), configs=None):
+    """fleet_probe's readings of ``nodes`` (served over HTTP) and the hosts' variables (findings of the case files)."""
     configs = configs if configs is not None else _configs(case)
     ids = dict((n.name, n.node_id) for n in nodes)
     servers = [(n, n.server()) for n in nodes]
@@ -121,15 +136,14 @@ def _decide(case, nodes, total_power, runbook="play002", journals=(), configs=No
             "node_service_status": {"state": "ACTIVE", "running": True},
             "node_id": node.node_id,
             "node_p2p_address": configs[node.name]["external_address"].split("://")[1] if p2p else None,
-            "node_logs_findings": scan((case / journals[node.name]).read_text().splitlines()) if node.name in dict(journals) else {},
+            "node_logs_findings": scan(_journal(case, journals[node.name])) if node.name in dict(journals) else {},
             # The check's TCP listeners answer on every node's p2p address.
             "p2p_check_result": {"p2p": p2p, "reachability": [
                 {"name": o.name, "address": configs[o.name]["external_address"].split("://")[1], "reachable": True, "error": None, "route": None}
                 for o in others]} if p2p else {},
         }
     assert all(ids[name] for name in ids)
-    decision, lines, _columns = assess(runbook, readings, host_vars, [n.name for n in nodes if n.power], options or {})
-    return decision, lines
+    return readings, host_vars
 
 
 # --------------------------------------------------------------------------- case 14: another network's genesis
@@ -193,6 +207,21 @@ def test_case14_a_fleet_node_refusing_a_stranger_is_not_the_odd_one():
                                    'network. Got xian-network-1, expected xian-network"'])}}
     _fleet, _odd, causes, _findings = network_causes(nodes)
     assert [(c["cause"], c["hosts"]) for c in causes] == [("network_mismatch", ["old"])]
+
+
+def test_case14_play001_causes_are_on_the_odd_node_never_on_the_validators_that_refuse_it():
+    """PLAY-001 reads every validator's log: the validators' side of the handshake (CometBFT v0.38's switch, "Inbound
+    Peer rejected", Got the stranger's network) vetoes nothing on them; sentry-1's chain id is its cause, log or not."""
+    nodes, journals = _case14()
+    refusal = ('11:02AM INF Inbound Peer rejected err="incompatible: peer is on a different network. Got virtengine-1, expected '
+               'virtengine-2" module=p2p numPeers=2')
+    readings, host_vars = _probe(CASE14, nodes, 100, {"val-a": [refusal], "val-b": [refusal]})
+    view = fleet_view(readings, dict((name, host_record(values)) for name, values in host_vars.items()), ["val-a", "val-b", "val-c"])
+    causes = host_causes(view, ["val-a", "val-b", "val-c", "sentry-1"])
+    assert [(c["cause"], c["hosts"]) for c in causes] == [("network_mismatch", ["sentry-1"])]
+    assert causes[0]["evidence"][0]["numbers"] == "chain id virtengine-1, the fleet's virtengine-2"
+    decision = _play001.decide(view, "B", restart_scope="all")
+    assert decision["vetoed"] == [] and decision["planned"]["coordinated_restart"]["hosts"] == ["val-a", "val-b", "val-c"]
 
 
 # --------------------------------------------------------------------------- case 21: sentries' inbound slots full
