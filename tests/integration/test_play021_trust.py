@@ -7,10 +7,10 @@ served as CometBFT v0.38 answers with the case's pruned error below them)."""
 
 import json
 
-from ansible_collections.virtengine.incident_response.tests.unit.test_play021_cases import _case, _server, _servers
-from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
+from conftest import run_playbook
 
-from .conftest import run_playbook
+from ansible_collections.virtengine.incident_response.tests.unit.fixture_server import load
+from ansible_collections.virtengine.incident_response.tests.unit.test_play021_cases import _case, _server, _servers
 
 
 def _run(tmp_path, servers, offset):
