@@ -11,9 +11,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import veto_text
 from ansible_collections.virtengine.incident_response.plugins.module_utils._fleet import FleetError, diagnose, fleet_view, host_record
 from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import play002
-from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import decide as play001, veto_text
+from ansible_collections.virtengine.incident_response.plugins.module_utils._play001 import decide as play001
 from ansible_collections.virtengine.incident_response.plugins.module_utils._tables import text_table
 
 DIAGNOSE_COLUMNS = ["node", "height", "behind", "block_age_s", "advancing", "catching_up", "peers", "island", "power", "vote", "process", "disk_free",
@@ -29,6 +30,21 @@ def _show_diagnose(decision):
     return lines + [""] + text_table(decision["nodes"], DIAGNOSE_COLUMNS).split("\n")
 
 
+def _show_plans(decision):
+    """The plans each going through the gate, and the remedies the evidence rules out (every runbook's decision)."""
+    lines = []
+    if decision["plans"]:
+        lines += ["", "Plans (each goes through the gate):"]
+        for kept in decision["plans"]:
+            lines.append("- %s on %s%s" % (kept["action"], ", ".join(kept["hosts"]), "".join(
+                " %s=%s" % item for item in sorted(kept["parameters"].items()))))
+            lines += ["    %d. %s" % (index, step) for index, step in enumerate(kept["lines"], start=1)]
+    if decision["vetoed"]:
+        lines += ["", "Vetoed (the evidence rules these out):"]
+        lines += ["- %s" % veto_text(veto) for veto in decision["vetoed"]]
+    return lines
+
+
 def _show_play001(decision):
     lines = ["SCENARIO %s%s%s%s" % (decision["scenario"], " (forced)" if decision["forced"] else "",
                                     (" -> %s" % decision["remedy"]) if decision["remedy"] else "",
@@ -41,15 +57,7 @@ def _show_play001(decision):
     if decision["app_hashes"]:
         lines += ["", "App hashes:"]
         lines += text_table(decision["app_hashes"], ["app_hash", "hosts", "inferred", "power", "fraction", "canonical"]).split("\n")
-    if decision["plans"]:
-        lines += ["", "Plans (each goes through the gate):"]
-        for kept in decision["plans"]:
-            lines.append("- %s on %s%s" % (kept["action"], ", ".join(kept["hosts"]), "".join(
-                " %s=%s" % item for item in sorted(kept["parameters"].items()))))
-            lines += ["    %d. %s" % (index, step) for index, step in enumerate(kept["lines"], start=1)]
-    if decision["vetoed"]:
-        lines += ["", "Vetoed (the evidence rules these out):"]
-        lines += ["- %s" % veto_text(veto) for veto in decision["vetoed"]]
+    lines += _show_plans(decision)
     upgrade = decision["upgrade"]
     if upgrade:
         readiness = upgrade["readiness"]
@@ -73,7 +81,7 @@ def _show_play002(decision):
     for pair in decision["blocked"]:
         lines.append("%s -> %s %s: %s%s" % (pair["from"], pair["to"], pair["address"], pair["error"],
                                             ("; route " + " > ".join(pair["route"])) if pair.get("route") else ""))
-    return lines
+    return lines + _show_plans(decision)
 
 
 # runbook -> (decision over the view, {option: (type, default)}, lines shown, table columns)

@@ -183,6 +183,22 @@ RULES = dict((rule.cause, rule) for rule in (
          (), _each(PROVIDER_REMEDIES, "it signs with the same key and chain id again: " + _PROVIDER_SAME_TX),
          "check the daemon's chain-id, provider-key and key-dir against the provider's account on chain (a key regenerated at "
          "start without key-dir is another account)"),
+    # --- p2p network: faults a peer reset cannot fix ------------------------------------------------------------
+    Rule("network_mismatch", "the node runs another network (chain id, genesis.json) than the fleet: every peer refuses it",
+         (), _merge(_each(RESTARTS, "CometBFT refuses every peer of another network at the handshake: a peer reset or restart "
+                                    "keeps the wrong genesis.json"),
+                    _each(DATA_REWRITES, "a resync keeps the node's genesis.json: no peer of this chain serves it")),
+         "install the chain's genesis.json on the node whose chain id (/status node_info.network) differs from the fleet's, "
+         "reset its data (it holds none of this chain's blocks), then start it"),
+    Rule("p2p_version_mismatch", "the node and its peers run incompatible CometBFT p2p protocols (block version, channels)",
+         (), _merge(_each(RESTARTS, "the same binary is refused by the same peers again"), _each(DATA_REWRITES, _STATE_IS_FINE)),
+         "run the binary (CometBFT version) the network runs on this node"),
+    Rule("inbound_peers_full", "the sentries' inbound slots are full: they drop our validator's connections",
+         (), _merge(_each(("peer_reset", "node_restart", "rolling_restart", "coordinated_restart"),
+                          "a peer reset or restart does not free a slot: public peers fill them again and the validator is dropped again"),
+                    _each(DATA_REWRITES, _STATE_IS_FINE)),
+         "on the sentries, add the validator's node id to unconditional_peer_ids (or to persistent_peers, so they dial it), "
+         "or raise max_num_inbound_peers; the validator then reconnects by itself"),
     # --- generic: the cause is in another line ----------------------------------------------------------------
     Rule("consensus_failure", "consensus stopped on this node (the process and RPC stay up)", (), {},
          "another signature names the cause (upgrade, resources); without one, treat it as divergence"),

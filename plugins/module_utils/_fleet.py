@@ -28,6 +28,7 @@ from ansible_collections.virtengine.incident_response.plugins.module_utils._node
     outside_set_text,
     reading_text,
 )
+from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import inbound_faults, network_causes, p2p_node
 
 # A host whose facts are missing could not be reached (the playbooks run with ignore_unreachable) or was not diagnosed.
 UNREACHABLE_SERVICE = {"state": "UNREACHABLE", "running": None, "error": "no facts: host unreachable or not diagnosed"}
@@ -187,13 +188,21 @@ def diagnose(view):
         findings.append("%d validator(s) absent, %s of the voting power: %s; quorum %s" % (
             len(absent), _pct(consensus.get("absent_fraction")), ", ".join(a["name"] for a in absent),
             "reachable" if consensus.get("quorum_reachable") else "UNREACHABLE (>= 1/3 absent)"))
-    if peer_summary.get("island_count", 0) > 1:
-        findings.append("NETWORK PARTITION: %d islands: %s" % (
-            peer_summary["island_count"], " | ".join(",".join(i["members"]) for i in peer_summary["islands"])))
+    # Nodes of another network (chain id) and sentries that lock a fleet node out are no partition: say what they are.
+    p2p_nodes = dict((name, p2p_node(node)) for name, node in view["nodes"].items())
+    _chain_id, odd, p2p_causes, network_findings = network_causes(p2p_nodes)
+    findings.extend(network_findings)
+    islands = peer_summary.get("islands") or []
+    inbound, _fixes, inbound_causes = inbound_faults(p2p_nodes, dict((m, i["id"]) for i in islands for m in i["members"]))
+    findings.extend("%s: %s" % (fault["node"], fault["detail"]) for fault in inbound if fault["severity"] == "error")
+    partitioned = [i for i in islands if not all(m in odd for m in i["members"])]
+    if len(partitioned) > 1:
+        findings.append("NETWORK PARTITION: %d islands: %s" % (len(partitioned), " | ".join(",".join(i["members"]) for i in partitioned)))
     for name in summary.get("unreachable") or []:
         findings.append("%s: RPC unreachable" % name)
     for name in summary.get("behind") or []:
-        findings.append("%s is %s blocks behind" % (name, view["nodes"][name]["rpc"].get("behind")))
+        if name not in odd:  # its height is another chain's
+            findings.append("%s is %s blocks behind" % (name, view["nodes"][name]["rpc"].get("behind")))
     for name in peer_summary.get("below_min") or []:
         findings.append("%s has only %s peer(s)" % (name, view["nodes"][name]["peers"].get("n_peers")))
     for name in sorted(view["nodes"]):
@@ -213,7 +222,7 @@ def diagnose(view):
             "%s %s%s (log of %s)" % (line["validator"] or "?", "jailed at height %s" % line["height"] if line["signature"] == "validator_jailed"
                                      else "double-sign evidence", (" until %s" % line["jailed_until"]) if line["jailed_until"] else "", line["logged_by"])
             for line in outside["unmatched"]))
-    causes = list(outside["causes"])
+    causes = list(outside["causes"]) + p2p_causes + inbound_causes
     full = [name for name in sorted(view["nodes"]) if disk_is_full(view["nodes"][name]["host"].get("resources"))]
     for name in full:
         resources = view["nodes"][name]["host"]["resources"]

@@ -256,6 +256,35 @@ SIGNATURES = (
         "medium",
     ),
     Signature(
+        "network_mismatch",
+        # p2p/node_info.go CompatibleWith (Tendermint v0.32 "Peer is on ...", CometBFT v0.34-v0.38 "peer is on ..."),
+        # wrapped as "incompatible: ..." (ErrRejected) in "dialing failed (attempts: N): ...", "Error reconnecting to
+        # peer. Trying again", "Inbound Peer rejected"; Got is the peer's chain id, expected this node's.
+        (r"(?i)peer is on a different network\.? Got (?P<peer_network>[\w.-]*\w),? expected (?P<own_network>[\w.-]*\w)",),
+        "this node and a peer run different networks (chain id / genesis.json): CometBFT refuses every peer of another network",
+        "compare each node's chain id (/status node_info.network): install the fleet's genesis.json on the odd one and reset its data",
+        "high",
+    ),
+    Signature(
+        "p2p_version_mismatch",
+        # The same check: another block protocol version (a binary of another CometBFT major), or no common channels.
+        (r"(?i)peer is on a different Block version(?: for \w+ \S+)?\.? Got (?P<peer_block_version>\d+),? expected (?P<own_block_version>\d+)",
+         r"(?i)peer has no common channels"),
+        "this node and a peer run incompatible CometBFT p2p protocols (block version or channels): they never connect",
+        "run the binary version the network runs; a peer reset or restart cannot help",
+        "high",
+    ),
+    Signature(
+        "inbound_peers_full",
+        # p2p/switch.go acceptRoutine: v0.33+ "already have enough inbound peers" (address, have, max; skipped for
+        # unconditional_peer_ids), v0.26-v0.32 "already have enough peers" (address, numPeers, max).
+        (r"(?i)Ignoring inbound connection: already have enough (?:inbound )?peers"
+         r"(?:.*?\baddress[=:] ?\"?(?P<address>[^\s\",}]+))?(?:.*?\b(?:have|numPeers)[=:] ?\"?(?P<have>\d+))?(?:.*?\bmax[=:] ?\"?(?P<max>\d+))?",),
+        "this node's inbound peer slots are full: it drops every new inbound connection (a validator behind it cannot dial back in)",
+        "on the sentries: add the validator's node id to unconditional_peer_ids (or dial it: persistent_peers), or raise max_num_inbound_peers",
+        "medium",
+    ),
+    Signature(
         "p2p_auth_failure",
         # p2p/transport.go wraps every failure of the secret connection or the NodeInfo handshake as "auth failure: ...",
         # also a peer that is down or restarting (EOF, connection reset, i/o timeout): that is no identity fault and no
@@ -572,7 +601,8 @@ def _fields(found, candidate, without_stack):
             found_value = pattern.search(without_stack)
             if found_value:
                 fields[key] = found_value.group(1)
-    for key in ("upgrade_height", "app_height", "core_height", "app_version", "pid", "restarts", "infraction_height", "min_height", "threshold"):
+    for key in ("upgrade_height", "app_height", "core_height", "app_version", "pid", "restarts", "infraction_height", "min_height", "threshold",
+                "have", "max", "peer_block_version", "own_block_version"):
         if key in fields:
             fields[key] = int(fields[key])
     if "height" in fields:

@@ -10,6 +10,9 @@ Over the fleet view (``_fleet.fleet_view``), for the hosts a decision names:
   reading shows full is a ``disk_full`` cause without a log line, and a logged ``disk_full`` whose disk has room again
   is ``resolved`` (a precondition that holds, the restart allowed). Lines about another validator than the logging
   node (jailing, double-sign evidence) are never a cause of the host that logged them: :func:`outside_set` reads them.
+  A node whose chain id differs from the fleet's (``_partition.fleet_network``) is ``network_mismatch`` without a log
+  line; that line in the log of a node on the fleet's network (it refuses a stranger) and a sentry's full inbound slots
+  (``_partition.inbound_faults`` ties them to the node they lock out) are no cause of the host that logged them.
 - :func:`outside_set`: the inventory's validators outside the active set (not in ``/validators``, ``/status`` voting
   power 0), each jailed or tombstoned when a slashing line of any node's log names its address, as the causes
   ``validator_out_of_set`` and ``validator_tombstoned``.
@@ -21,6 +24,7 @@ __metaclass__ = type
 
 from ansible_collections.virtengine.incident_response.plugins.module_utils._causes import cause
 from ansible_collections.virtengine.incident_response.plugins.module_utils._log_signatures import SIGNATURES, match_line
+from ansible_collections.virtengine.incident_response.plugins.module_utils._partition import fleet_network, p2p_node
 
 # A disk with less free space than this is full: a node writes blocks, state and its WAL all the time, and a database
 # compaction needs room of its own. Above it, the disk "has room again" and a logged full disk is resolved.
@@ -33,6 +37,9 @@ RESOURCE_READINGS = {
 }
 # Lines about another validator than the logging node (the chain's word, logged by every node).
 ABOUT_OTHERS = ("validator_jailed", "double_sign_evidence")
+# A sentry's full inbound slots are a fault only for the fleet node they lock out: PLAY-002 ties the line to that node
+# (_partition.inbound_faults); on the host that logged it, the line vetoes nothing.
+PEER_FINDINGS = ("inbound_peers_full",)
 _ORDER = dict((s.name, index) for index, s in enumerate(SIGNATURES))
 
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -133,14 +140,17 @@ def host_causes(view, names):
         if resolved is not None:
             record["resolved"][host] = resolved
 
+    fleet_chain_id, odd = fleet_network(dict((name, p2p_node(node)) for name, node in view["nodes"].items()))
     for host_name in names:
         node = view["nodes"].get(host_name) or {}
         host = node.get("host") or {}
         signatures = (host.get("logs") or {}).get("signatures") or {}
         full = disk_is_full(host.get("resources"))
         for name, entry in signatures.items():
-            if name in ABOUT_OTHERS:
+            if name in ABOUT_OTHERS or name in PEER_FINDINGS:
                 continue
+            if name == "network_mismatch" and fleet_chain_id and (entry.get("fields") or {}).get("own_network") == fleet_chain_id:
+                continue  # this node is on the fleet's network: it refuses a peer of another one
             evidence = {"host": host_name, "signature": name, "count": entry.get("count"), "line": entry.get("newest"),
                         "fields": entry.get("fields") or {}}
             resolved = None
@@ -150,6 +160,11 @@ def host_causes(view, names):
                 if name == "disk_full" and full is False:
                     resolved = evidence["reading"]
             add(name, host_name, evidence, resolved)
+        if host_name in odd and "network_mismatch" not in signatures:
+            add("network_mismatch", host_name, {"host": host_name, "signature": "network_mismatch", "count": None, "fields": {},
+                                                "reading": {"chain_id": odd[host_name], "fleet_chain_id": fleet_chain_id},
+                                                "numbers": "chain id %s, the fleet's %s" % (odd[host_name], fleet_chain_id),
+                                                "line": "live reading: chain id %s, the fleet's %s" % (odd[host_name], fleet_chain_id)})
         if full and "disk_full" not in signatures:
             reading = _reading("disk_full", host)
             add("disk_full", host_name, {"host": host_name, "signature": "disk_full", "count": None, "fields": {}, "reading": reading,

@@ -93,7 +93,7 @@ def read_chain(module, endpoints, halt_window=30.0, poll_interval=1.0, max_block
         result, error = first[endpoint["name"]]
         node = dict((field, None) for field in NODE_FIELDS)
         node.update(name=endpoint["name"], url=endpoint["url"], reachable=result is not None, error=error,
-                    start_height=None, advanced_by=None, advancing=None, behind=None, halted=None, hash_at_height=None)
+                    start_height=None, advanced_by=None, advancing=None, behind=None, halted=None, hash_at_height=None, hash_error=None)
         if result:
             node.update(result, start_height=result["height"], advanced_by=0)
         nodes.append(node)
@@ -139,6 +139,8 @@ def _read_hashes_at(module, endpoints, nodes, height):
     for name, (result, error) in query_endpoints(module, having, lambda client, e: client.block_hash(height)).items():
         if result:
             by_name[name]["hash_at_height"] = result
+        else:  # kept: "height H is not available, lowest height is M" is a pruned store, not a disagreement
+            by_name[name]["hash_error"] = error
 
 
 # consensus_state ------------------------------------------------------------------------------------------------------

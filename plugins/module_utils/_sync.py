@@ -12,7 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 REFERENCE = "reference"
+# CometBFT rpc/core/env.go getHeight (v0.34-v0.38), the answer of a node that no longer stores a height (pruned, or
+# itself state-synced above it): JSON-RPC -32603 "Internal error" with this data.
+_NOT_AVAILABLE = re.compile(r"height (\d+) is not (?:available|stored)[,;] lowest height is (\d+)", re.IGNORECASE)
 
 
 def reference_height(nodes):
@@ -95,3 +100,90 @@ def progress(samples, targets, within=5):
                      "behind": current["behind"], "rate": rate, "eta_seconds": eta,
                      "catching_up": current["catching_up"], "caught_up": caught_up})
     return {"done": bool(rows) and all(r["caught_up"] for r in rows), "rows": rows, "elapsed_seconds": round(elapsed, 1)}
+
+
+class TrustError(ValueError):
+    """Unusable input to the trust computation (a caller's bug): the message names the value."""
+
+
+def _servers(nodes):
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) and n.get("name") for n in nodes):
+        raise TrustError("nodes must be chain_status's nodes (a list of dicts with a name), got %r" % (nodes,))
+    return nodes
+
+
+def trust_height(nodes, offset):
+    """The state sync trust height every RPC server still stores, from chain_status's ``nodes`` of those servers.
+
+    The wanted height is ``offset`` blocks below the highest height seen (a light client verifies forward from it). It
+    must be one that *every* server stores: at or above each server's ``earliest_block_height`` (a node that prunes its
+    block store, or was itself state-synced, has nothing below it) and at or below each server's height. When the wanted
+    height is below that range, the height is the middle of the range: the pruning servers drop one block per new
+    block, so the middle stays stored the longest while the light client still has blocks to verify forward.
+
+    Returns ``{height, wanted, lowest, highest, moved, why, error, servers: [{name, earliest, height}]}``; ``error``
+    (with ``height`` None) names the servers that did not answer, or says the servers store no common height.
+    """
+    nodes = _servers(nodes)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise TrustError("trust offset %r: expected a whole number of blocks >= 0 (play021_trust_offset)" % (offset,))
+    result = {"height": None, "wanted": None, "lowest": None, "highest": None, "moved": False, "why": None, "error": None, "servers": []}
+    down = ["%s (%s)" % (n["name"], n.get("error") or "no answer") for n in nodes if not n.get("reachable") or n.get("height") is None]
+    if not nodes or down:
+        result["error"] = ("state sync needs every RPC server to answer; %s: no trust height is taken. Nothing was changed."
+                           % ("no node in sync was given" if not nodes else "no /status answer from " + ", ".join(down)))
+        return result
+    servers = [{"name": n["name"], "earliest": max(1, int(n.get("earliest_block_height") or 1)), "height": int(n["height"])} for n in nodes]
+    lowest = max(s["earliest"] for s in servers)
+    highest = min(s["height"] for s in servers)
+    wanted = max(1, max(s["height"] for s in servers) - offset)
+    result.update(wanted=wanted, lowest=lowest, highest=highest, servers=servers)
+    stores = ", ".join("%s %s-%s" % (s["name"], s["earliest"], s["height"]) for s in servers)
+    if lowest > highest:
+        result["error"] = ("the RPC servers store no common height (%s): no trust height every server can serve. Use servers "
+                           "that keep more blocks (min-retain-blocks, pruning) or restore a snapshot. Nothing was changed." % stores)
+        return result
+    height = min(max(wanted, lowest), highest)
+    if height != wanted:
+        height = lowest + (highest - lowest) // 2 if wanted < lowest else highest
+        result["moved"] = True
+        result["why"] = ("trust height %s (%s blocks below the tip) is not stored by every RPC server (%s): took %s, the middle of "
+                         "what they all store" % (wanted, offset, stores, height) if wanted < lowest else
+                         "trust height %s is above a server's height (%s): took %s" % (wanted, stores, height))
+    result["height"] = height
+    return result
+
+
+def trust_point(nodes, height):
+    """The trust hash at ``height`` from chain_status's ``nodes`` read with ``hash_at_height``: ``{height, hash, error}``.
+
+    ``error`` (``hash`` None) names the real cause: servers that no longer store the height (CometBFT's ``height H is
+    not available, lowest height is M``: pruned), a server below the height, a server that did not answer, or servers
+    that return different blocks at one height (a real disagreement: PLAY-002 first).
+    """
+    nodes = _servers(nodes)
+    pruned, below, failed, hashes = [], [], [], {}
+    for node in nodes:
+        error = node.get("hash_error") or (None if node.get("reachable") else node.get("error") or "no answer")
+        found = _NOT_AVAILABLE.search(error or "")
+        if found:
+            pruned.append("%s (lowest height is %s)" % (node["name"], found.group(2)))
+        elif error:
+            failed.append("%s (%s)" % (node["name"], error))
+        elif node.get("hash_at_height"):
+            hashes.setdefault(node["hash_at_height"], []).append(node["name"])
+        else:
+            below.append("%s (at %s)" % (node["name"], node.get("height")))
+    error = None
+    if pruned:
+        error = ("the RPC servers no longer store the trust height %s: %s pruned it (their block store begins above it). "
+                 "Take a trust height every server stores (at or above their earliest_block_height); nothing was changed." % (height, ", ".join(pruned)))
+    elif failed or below:
+        error = "no trust hash at height %s: %s. Nothing was changed." % (
+            height, "; ".join((["no /commit answer from " + ", ".join(failed)] if failed else []) + (["below it: " + ", ".join(below)] if below else [])))
+    elif len(hashes) > 1:
+        error = ("the RPC servers return different blocks at height %s (%s): they are on different chains. Run PLAY-002 first; "
+                 "nothing was changed." % (height, "; ".join("%s: %s" % (h[:12], ", ".join(n)) for h, n in sorted(hashes.items()))))
+    elif not hashes:
+        error = "no RPC server was given to read the trust hash at height %s from. Nothing was changed." % height
+    return {"height": height, "hash": None if error else next(iter(hashes)), "error": error}

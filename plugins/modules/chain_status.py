@@ -173,6 +173,11 @@ nodes:
     hash_at_height:
       description: The node's block hash at O(hash_at_height); null without that option or when the node is below it.
       type: str
+    hash_error:
+      description:
+        - Why the node gave no hash at O(hash_at_height) (its RPC error, for example CometBFT's
+          C(height H is not available, lowest height is M) of a pruned block store); null otherwise.
+      type: str
 summary:
   description: The fleet verdict.
   returned: always

@@ -175,6 +175,32 @@ CASES = [
                          '"_msg":"Error reconnecting to peer. Trying again"}', {}),
     ("p2p_auth_failure", '3:00PM INF Error dialing peer err="auth failure: handshake failed: proto: cannot parse invalid wire-format data" module=p2p',
      {"reason": "handshake failed: proto: cannot parse invalid wire-format data"}),
+    # --- p2p network: another chain, another protocol, no free slot ---------------------------------------------
+    # case 14 (tests/unit/fixtures/cases/14-genesis-chain-id-mismatch/sentry-1.journal.log): exoralayer/chain#14's two
+    # wordings (pex dial, switch redial) in zerolog console; xian-network/xian-core#322 in CometBFT plain text.
+    ("network_mismatch", "11:02AM ERR dialing failed (attempts: 1): incompatible: peer is on a different network. Got virtengine-2, expected "
+                         'virtengine-1 addr={"id":"c84a2762aefd920b9d570f5100a9deabc6e395f7","ip":"127.0.3.141","port":26656} module=pex',
+     {"peer_network": "virtengine-2", "own_network": "virtengine-1"}),
+    ("network_mismatch", 'INF Error reconnecting to peer. Trying again addr={"id":"c84a"} err="incompatible: peer is on a different network. '
+                         'Got jpyx-1, expected jpyx-2" module=p2p tries=1', {"peer_network": "jpyx-1", "own_network": "jpyx-2"}),
+    ("network_mismatch", 'E[2024-11-02|10:01:02.123] Error dialing seed module=p2p err="incompatible: peer is on a different network. Got '
+                         'xian-network-1, expected xian-network"', {"peer_network": "xian-network-1", "own_network": "xian-network"}),
+    # Tendermint v0.32 capitalised the wording; the accepting side logs "Inbound Peer rejected".
+    ("network_mismatch", 'I[2019-09-01|10:00:00.000] Inbound Peer rejected module=p2p err="incompatible: Peer is on a different network. '
+                         'Got cosmoshub-2, expected cosmoshub-3" numPeers=3', {"peer_network": "cosmoshub-2", "own_network": "cosmoshub-3"}),
+    # p2p/node_info.go (v0.34-v0.38) and ErrDifferentBlockVersion (Tendermint v0.35)
+    ("p2p_version_mismatch", 'ERR dialing failed (attempts: 2): incompatible: peer is on a different Block version. Got 10, expected 11 '
+                             'module=pex', {"peer_block_version": 10, "own_block_version": 11}),
+    ("p2p_version_mismatch", 'E[2023-01-01|00:00:00.000] Error dialing peer module=p2p err="incompatible: peer has no common channels. Our '
+                             'channels: 40202122233038606100 ; Peer channels: 00"', {}),
+    # case 21 (21-sentry-inbound-slots-full/sentry-1.journal.log): CometBFT v0.33-v0.38 p2p/switch.go acceptRoutine, and
+    # the Tendermint v0.26-v0.32 wording ("already have enough peers", numPeers) in plain text.
+    ("inbound_peers_full", "6:14AM INF Ignoring inbound connection: already have enough inbound peers address=127.0.3.211:43110 have=40 max=40 "
+                           "module=p2p", {"address": "127.0.3.211:43110", "have": 40, "max": 40}),
+    ("inbound_peers_full", "I[2019-05-10|09:00:00.000] Ignoring inbound connection: already have enough peers module=p2p "
+                           "address=10.1.2.3:51234 numPeers=50 max=50", {"address": "10.1.2.3:51234", "have": 50, "max": 50}),
+    ("inbound_peers_full", '{"level":"info","module":"p2p","_msg":"Ignoring inbound connection: already have enough inbound peers",'
+                           '"address":"[2001:db8::7]:43110","have":40,"max":40}', {"address": "[2001:db8::7]:43110", "have": 40, "max": 40}),
     # --- validator set ------------------------------------------------------------------------------------------
     # Cosmos SDK x/slashing v0.43-v0.50 keeper/infractions.go (zerolog sorts the keys)
     ("validator_jailed", "2:11AM INF slashing and jailing validator due to liveness fault height=2283450 jailed_until=2026-01-08T02:21:46Z "
@@ -305,6 +331,20 @@ def test_ordinary_lines_match_nothing():
         "",
     ]:
         assert catalogue.match_line(line) is None, line
+
+
+def test_the_case_journals_of_14_and_21():
+    """14c: every refused handshake of sentry-1 is network_mismatch; 21: the sentry's switch line four times, with its numbers."""
+    from pathlib import Path
+    cases = Path(__file__).parent / "fixtures" / "cases"
+    found = catalogue.scan((cases / "14-genesis-chain-id-mismatch" / "sentry-1.journal.log").read_text().splitlines())["signatures"]
+    assert list(found) == ["network_mismatch"] and found["network_mismatch"]["count"] == 6
+    assert found["network_mismatch"]["fields"]["own_network"] == "virtengine-1"
+    found = catalogue.scan((cases / "21-sentry-inbound-slots-full" / "sentry-1.journal.log").read_text().splitlines())["signatures"]
+    assert list(found) == ["inbound_peers_full"] and found["inbound_peers_full"]["count"] == 4
+    assert found["inbound_peers_full"]["fields"] == {"address": "127.0.3.211:43113", "have": 40, "max": 40}
+    # val-a's side: redials ending in EOF are a peer that drops the connection, no signature.
+    assert catalogue.scan((cases / "21-sentry-inbound-slots-full" / "val-a.journal.log").read_text().splitlines())["signatures"] == {}
 
 
 def test_scan_of_case_01_keeps_the_plan_and_the_last_committed_height():
