@@ -183,9 +183,9 @@ def test_a_vetoed_host_leaves_the_plan_with_its_bound_values():
 ACTING = {
     ("node_binary", "switch.yml"): ("node_binary_upgrade_source", "node_binary_upgrade_sha256", "{{ play001_"),
     ("node_resync", "main.yml"): ("node_resync_method", "node_resync_trust_h", "node_resync_rpc_servers", "node_resync_snapshot_",
-                                         "node_resync_persistent_peers", "play021_", "play001_"),
+                                  "node_resync_persistent_peers", "play021_", "play001_"),
     ("identity_scoring", "remediate_model_replace.yml"): ("play010_model_sha256", "play010_replace_hash", "play010_model_archive",
-                                                                 "play010_hash_recipe", "play010_restart_node"),
+                                                          "play010_hash_recipe", "play010_restart_node"),
     ("provider", "remediate_binary_rollback.yml"): ("provider_expected_previous_sha256", "provider_targets"),
 }
 
