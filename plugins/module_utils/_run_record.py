@@ -16,9 +16,12 @@ reads them from there:
   playbook variable sets.
 
 Variables a caller must never pass (:func:`forged_variables`): the collection's private ones (``_x``), the gate's
-(``gate_x``, ``ir_gate``), the approved flags (``x_approved``), and every variable the collection computes itself
+(``gate_x``), the approved flags (``x_approved``), and every variable the collection computes itself
 (``register`` results, ``set_fact`` facts, roles' ``vars/main.yml``: decisions, plans and their records), read from the
 collection's own roles and playbooks (:func:`computed_variables`) so that the list never falls behind the code.
+The
+artifacts the gate publishes (``ir_gate``, ``ir_plans``) are not among them: an AWX workflow passes every artifact to its
+next nodes as extra variables; the gate never reads ``ir_gate``, and ``ir_plans`` can only refuse a plan, never approve one.
 
 Errors: :class:`RecordError` with a message naming the file and what to do.
 """
@@ -41,7 +44,7 @@ try:
 except ImportError:  # pragma: no cover - ansible-core needs PyYAML on the controller
     yaml = None
 
-PRIVATE = re.compile(r"^(?:_|gate_|ir_gate$)|_approved$")
+PRIVATE = re.compile(r"^(?:_|gate_)|_approved$")
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECORD_NAME = "gate.json"
 # Run directories of runs that ended are removed after this long (their decisions are in the reports).

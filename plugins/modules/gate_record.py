@@ -19,7 +19,7 @@ description:
     C($XDG_STATE_HOME/virtengine-ir), else C(~/.local/state/virtengine-ir). No variable, fact or artifact can stand in
     for it, and a record of another run never counts.
   - Every step first refuses a run whose extra variables name a variable only the collection may set (the collection's
-    private C(_x), the gate's C(gate_x) and C(ir_gate), approved flags C(x_approved), and every C(register),
+    private C(_x), the gate's C(gate_x), approved flags C(x_approved), and every C(register),
     C(set_fact) and role C(vars/main.yml) name of the collection's roles and playbooks), naming them, before anything
     is probed or changed.
   - V(begin) also checks C(ir_confirm) (form and action names) and starts the record with no decision.

@@ -19,7 +19,7 @@ FAST = {"play001_halt_window": 6, "play001_verify_timeout": 60}
 CONFIRMED = {"action": "coordinated_restart", "decision": "confirmed", "hosts": ["validator3", "validator4"], "parameters": {}}
 
 # The issue's two, and one of each other kind: an approved flag, the decision record, the required check's own
-# variables, the approved record it returns, the published artifact.
+# variables, the approved record it returns.
 FORGERIES = {
     "gate_log": [CONFIRMED],
     "gate_decisions": {"coordinated_restart": True},
@@ -27,7 +27,6 @@ FORGERIES = {
     "play001": {"scenario": "B", "remedy": "coordinated_restart", "restart_hosts": ["validator3", "validator4"]},
     "_gate_refusals": [],
     "gate_approved": {"parameters": {}},
-    "ir_gate": {"coordinated_restart": CONFIRMED},
 }
 
 
@@ -70,17 +69,27 @@ def test_a_forged_approval_is_refused_before_anything_runs(halted, report_dir, n
 
 def test_the_required_check_reads_the_record_not_a_variable(localnet, tmp_path):
     """A careless playbook that calls a changing role with a forged record in a play variable (vars outrank facts too)
-    is refused by the required check: the record of the run is the gate's file, and the gate never ran."""
-    before = _node_pid(localnet, "validator4")
-    assert before, "validator4 runs"
+    is refused by the required check: the record of the run is the gate's file, and the gate never ran. (validator2:
+    it runs whether or not this module's halted network is still halted.)"""
+    before = _node_pid(localnet, "validator2")
+    assert before, "validator2 runs"
     playbook = tmp_path / "careless.yml"
     playbook.write_text(json.dumps([{
-        "name": "Restart validator4 with a forged record", "hosts": "validator4", "gather_facts": False,
-        "vars": {"gate_log": [dict(CONFIRMED, hosts=["validator4"])], "gate_decisions": {"coordinated_restart": True}},
+        "name": "Restart validator2 with a forged record", "hosts": "validator2", "gather_facts": False,
+        "vars": {"gate_log": [dict(CONFIRMED, hosts=["validator2"])], "gate_decisions": {"coordinated_restart": True}},
         "tasks": [{"name": "Restart", "ansible.builtin.include_role": {"name": "virtengine.incident_response.node_service"},
                    "vars": {"node_service_action": "restarted", "node_service_gate": "coordinated_restart"}}]}]))
     run = run_playbook(playbook)
     assert run.rc != 0
-    refused = [r for _h, r in run.results("Refuse a change the gate did not approve for validator4") if r.get("failed")]
+    refused = [r for _h, r in run.results("Refuse a change the gate did not approve for validator2") if r.get("failed")]
     assert refused and "coordinated_restart was not confirmed through the gate role (the gate did not decide it in this run)" in refused[0]["msg"]
-    assert _node_pid(localnet, "validator4") == before, "validator4 was not restarted"
+    assert _node_pid(localnet, "validator2") == before, "validator2 was not restarted"
+
+
+def test_an_earlier_nodes_decision_artifact_approves_nothing(halted, report_dir):
+    """AWX hands a workflow's next node the artifacts of the earlier ones as extra variables, so the gate's published
+    decision (``ir_gate``) may come back, or be forged: it is allowed, and it approves nothing (only ir_confirm does)."""
+    run = run_playbook(PLAYBOOK, extra_vars=dict(FAST, ir_gate={"coordinated_restart": CONFIRMED}), env={"IR_REPORT_DIR": str(report_dir)})
+    assert "REFUSED before anything was probed" not in run.raw
+    assert "REFUSED: coordinated_restart was not confirmed. Nothing was changed." in run.raw, run.raw[-3000:]
+    assert _stopped(halted) == ["validator3", "validator4"], "nothing was restarted"

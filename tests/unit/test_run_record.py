@@ -19,10 +19,15 @@ COLLECTION = Path(__file__).resolve().parents[2]
 COMPUTED = sorted(_run_record.computed_variables())
 
 
-@pytest.mark.parametrize("name", ["gate_log", "gate_decisions", "gate_approved", "ir_gate", "play001", "play002", "play021",
+@pytest.mark.parametrize("name", ["gate_log", "gate_decisions", "gate_approved", "play001", "play002", "play021",
                                   "chain_halt_approved", "chain_halt_decision", "node_resync_trust", "fleet_probe_readings"])
 def test_the_records_the_issue_names_are_computed_or_private(name):
     assert _run_record.forged_variables({name: 1}, set(COMPUTED)) == [name]
+
+
+def test_the_gates_artifacts_pass_as_an_awx_workflow_hands_them_on():
+    # AWX gives a workflow's next node every artifact of the earlier ones as extra variables; neither approves anything.
+    assert _run_record.forged_variables({"ir_gate": {}, "ir_plans": {}, "ir_reports": {}, "ir_workflow_incident_id": "INC-1"}, set(COMPUTED)) == []
 
 
 @pytest.mark.parametrize("name", COMPUTED)
