@@ -25,14 +25,16 @@ sys.path.insert(0, str(_TREE))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (_TREE, os.environ.get("ANSIBLE_COLLECTIONS_PATH", "/usr/share/ansible/collections"))
 # The gate's run records, node locks and remediation budget (module_utils/_safety_limits.py) of this test process
 # alone, never the operator's: the playbooks the tests run inherit it.
-STATE_DIR = Path(tempfile.mkdtemp(prefix="ve-ir-state-"))
-os.environ["IR_STATE_DIR"] = str(STATE_DIR)
+# pytest may import this file twice in one process (conftest modules share a basename): one directory per process.
+if os.environ.get("IR_TEST_STATE_DIR_PID") != str(os.getpid()):
+    os.environ["IR_TEST_STATE_DIR_PID"] = str(os.getpid())
+    os.environ["IR_STATE_DIR"] = tempfile.mkdtemp(prefix="ve-ir-state-")
 
 
 @pytest.fixture(autouse=True)
 def fresh_remediation_budget():
     """Each test is its own incident: the confirmations of earlier tests do not spend its remediation budget."""
-    (STATE_DIR / "budget.json").unlink(missing_ok=True)
+    (Path(os.environ["IR_STATE_DIR"]) / "budget.json").unlink(missing_ok=True)
 
 
 @pytest.fixture

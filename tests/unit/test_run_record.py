@@ -72,7 +72,7 @@ def test_computed_variables_are_read_from_the_roles_and_playbooks(tmp_path):
 def test_the_run_is_the_parent_process_and_its_start_time():
     child = subprocess.run([sys.executable, "-c", "import os, sys; sys.path[:0] = %r; "
                             "from ansible_collections.virtengine.incident_response.plugins.module_utils import _run_record; "
-                            "print(_run_record.run_id())" % sys.path[:3]], capture_output=True, text=True, check=True)
+                            "print(_run_record.run_id())" % sys.path], capture_output=True, text=True, check=True)
     pid, ticks = child.stdout.strip().split("-")
     assert int(pid) == os.getpid() and int(ticks) > 0
     assert _run_record.run_id(os.getpid()) == child.stdout.strip(), "the same process gives the same run id"
