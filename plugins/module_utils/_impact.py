@@ -134,7 +134,7 @@ def response_times(incident, timeline, window):
         "blocks_missed": window.get("blocks_missed") if measured else None,
         "voting_power_affected": decision.get("absent_power"),
         "voting_power_affected_fraction": decision.get("absent_fraction"),
-        "validators_affected": list(decision.get("absent") or []),
+        "validators_affected": sorted(decision.get("absent") or []),
     }
 
 
